@@ -1,0 +1,178 @@
+/**
+ * Opens a capture (a path, or `-` for standard input), recognises gzip and the capture format by
+ * their magic numbers (never by the file name), and streams every packet record to a sink.
+ * Memory stays constant whatever the file size: chunks are parsed as they arrive.
+ */
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { SynscopeError } from '../errors.js';
+import { Deframer, type UnitParser } from './deframer.js';
+import { DamageReporter } from './damage.js';
+import { PcapParser, isPcapMagic } from './pcap.js';
+import { PcapngParser, isPcapngMagic } from './pcapng.js';
+import { CaptureRecord, type CaptureInfo, type PacketSink } from './record.js';
+
+export interface ReadOptions {
+  /** Chunk size for file reads (bytes). */
+  chunkSize?: number;
+  /** Stops reading at the next chunk boundary when aborted. */
+  signal?: AbortSignal;
+  /** Input stream to use instead of opening `file` (for tests and for `-`). */
+  stream?: NodeJS.ReadableStream;
+  /** Called once the capture's header has been read and the format is known. */
+  onHeader?: (info: CaptureInfo) => void;
+}
+
+const GZIP_MAGIC = 0x1f8b;
+
+function newInfo(file: string): CaptureInfo {
+  return {
+    file, format: 'pcap', compression: null, byteOrder: 'little-endian', version: '', interfaces: [],
+    packets: 0, bytesRead: 0, first: null, last: null, sections: 0, warnings: [], damaged: false,
+  };
+}
+
+function label(file: string): string {
+  return file === '-' ? '<stdin>' : file;
+}
+
+async function openInput(file: string, chunkSize: number): Promise<{ stream: NodeJS.ReadableStream; size: number | null }> {
+  if (file === '-') return { stream: process.stdin, size: null };
+  let st;
+  try {
+    st = await stat(file);
+  } catch (e) {
+    throw openError(file, e);
+  }
+  if (st.isDirectory()) throw new SynscopeError('ERR_FILE_OPEN', `${file}: is a directory, not a capture file; name the .pcap/.pcapng files in it`, { source: file });
+  let fh;
+  try {
+    fh = await open(file, 'r');
+  } catch (e) {
+    throw openError(file, e);
+  }
+  return { stream: createReadStream('', { fd: fh.fd, highWaterMark: chunkSize }), size: st.isFile() ? st.size : null };
+}
+
+function openError(file: string, e: unknown): SynscopeError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? 'no such file; check the path'
+    : code === 'EACCES' || code === 'EPERM' ? 'permission denied; make it readable (chmod) or run as a user who can read it'
+    : `cannot open it (${code ?? String(e)})`;
+  return new SynscopeError('ERR_FILE_OPEN', `${file}: ${why}`, { source: file, cause: e });
+}
+
+/** Async iterator over chunks that can put back the first chunk after peeking at it. */
+async function* chunksOf(stream: NodeJS.ReadableStream): AsyncGenerator<Buffer> {
+  for await (const c of stream as AsyncIterable<Buffer | string>) yield typeof c === 'string' ? Buffer.from(c) : c;
+}
+
+/**
+ * Reads one capture, calling `sink` for every packet. Resolves with what the file holds; damage
+ * (a cut-off last record, a corrupt length) ends reading early with a warning in `info.warnings`
+ * and `info.damaged` set. Rejects only when nothing can be read at all.
+ */
+export async function readCapture(file: string, sink: PacketSink, opts: ReadOptions = {}): Promise<CaptureInfo> {
+  const chunkSize = opts.chunkSize ?? 1 << 20;
+  const name = label(file);
+  const info = newInfo(file);
+  const input = opts.stream ? { stream: opts.stream, size: null } : await openInput(file, chunkSize);
+  const raw = chunksOf(input.stream);
+  let first: Buffer | undefined;
+  try {
+    // Peek enough bytes to recognise gzip and the capture format.
+    const firstRes = await raw.next();
+    first = firstRes.done ? Buffer.alloc(0) : firstRes.value;
+    while (first.length < 4) {
+      const more = await raw.next();
+      if (more.done) break;
+      first = Buffer.concat([first, more.value]);
+    }
+  } catch (e) {
+    throw openError(file, e);
+  }
+  let chunks: AsyncIterable<Buffer> = (async function* () { yield first; yield* raw; })();
+  let gzipError: Error | null = null;
+  if (first.length >= 2 && first.readUInt16BE(0) === GZIP_MAGIC) {
+    info.compression = 'gzip';
+    const gunzip = createGunzip();
+    const src = Readable.from(chunks);
+    src.on('error', (e) => gunzip.destroy(e));
+    src.pipe(gunzip);
+    chunks = (async function* () {
+      try {
+        for await (const c of gunzip as AsyncIterable<Buffer>) yield c;
+      } catch (e) {
+        gzipError = e as Error;
+      }
+    })();
+  }
+
+  const rec = new CaptureRecord();
+  const damage = new DamageReporter(info, name);
+  const timedSink: PacketSink = (r) => {
+    if (info.first === null) info.first = [r.tsSec, r.tsNsec];
+    info.last = info.last ?? [0, 0];
+    info.last[0] = r.tsSec;
+    info.last[1] = r.tsNsec;
+    sink(r);
+  };
+  let parser: UnitParser | null = null;
+  let deframer: Deframer | null = null;
+  for await (const chunk of chunks) {
+    if (chunk.length === 0) continue;
+    if (!parser) {
+      parser = pickParser(chunk, info, rec, timedSink, damage, name);
+      deframer = new Deframer(parser);
+    }
+    info.bytesRead += chunk.length;
+    deframer!.push(chunk);
+    if (parser.stopped || opts.signal?.aborted) break;
+    if (info.interfaces.length > 0 && opts.onHeader) {
+      opts.onHeader(info);
+      opts.onHeader = undefined;
+    }
+  }
+  if (!parser || !deframer) {
+    throw new SynscopeError('ERR_NOT_A_CAPTURE', `${name}: empty input (0 bytes); expected a pcap or pcapng capture`, { source: file, offset: 0 });
+  }
+  if (info.interfaces.length === 0 && !parser.stopped) {
+    throw new SynscopeError('ERR_CAPTURE_HEADER', `${name}: byte 0: file ends inside the capture header (${info.bytesRead} bytes); the file was cut off, re-copy or re-capture it`, { source: file, offset: 0 });
+  }
+  if (info.interfaces.length === 0 && parser.stopped) {
+    throw new SynscopeError('ERR_CAPTURE_CORRUPT', info.warnings[info.warnings.length - 1] ?? `${name}: corrupt capture header`, { source: file, offset: 0 });
+  }
+  if (opts.onHeader) opts.onHeader(info);
+  if (!parser.stopped && deframer.pending > 0) {
+    info.damaged = true;
+    damage.warn(deframer.consumed, `the file ends inside a record (${deframer.pending} bytes of it present); the last record was lost, ${info.packets} packets before it were analysed`);
+  }
+  if (parser.stopped && input.size !== null && info.compression === null) {
+    const lost = input.size - deframer.consumed;
+    if (lost > 0 && info.warnings.length > 0) info.warnings[info.warnings.length - 1] += ` (${lost} bytes, ${((100 * lost) / input.size).toFixed(1)}% of the file)`;
+  }
+  if (gzipError) {
+    info.damaged = true;
+    damage.warn(info.bytesRead, `the gzip stream is damaged or cut off (${(gzipError as Error).message}); analysed what decompressed before it`);
+  }
+  return info;
+}
+
+function pickParser(first: Buffer, info: CaptureInfo, rec: CaptureRecord, sink: PacketSink, damage: DamageReporter, name: string): UnitParser {
+  if (isPcapMagic(first)) {
+    info.format = 'pcap';
+    return new PcapParser(info, rec, sink, damage);
+  }
+  if (isPcapngMagic(first)) {
+    info.format = 'pcapng';
+    return new PcapngParser(info, rec, sink, damage);
+  }
+  const head = first.subarray(0, Math.min(4, first.length)).toString('hex').replace(/(..)/g, '$1 ').trim();
+  throw new SynscopeError(
+    'ERR_NOT_A_CAPTURE',
+    `${name}: byte 0: not a pcap or pcapng capture (starts with ${head || 'nothing'}); give a file written by tcpdump, dumpcap or Wireshark, optionally gzip-compressed`,
+    { source: info.file, offset: 0 },
+  );
+}

@@ -1,0 +1,143 @@
+/**
+ * The per-packet decoder: one object owning one pre-allocated field set per layer, reset and
+ * refilled for every packet, so decoding allocates nothing. Link -> IP (through IP-in-IP, GRE and
+ * VXLAN tunnels, innermost wins) -> TCP or ICMP/ICMPv6 with the quoted packet.
+ */
+import { EtherType, IpProto, Layer, VXLAN_PORT } from './constants.js';
+import { IcmpFields, IpFields, TcpFields } from './fields.js';
+import { decodeIcmp } from './icmp.js';
+import { decodeIpv4 } from './ipv4.js';
+import { decodeIpv6 } from './ipv6.js';
+import { NetStart, decodeLink, ethernetPayload, etherTypeFromVersion } from './link.js';
+import { DecodeStatus, Stop } from './status.js';
+import { decodeTcp } from './tcp.js';
+
+const MAX_TUNNELS = 4;
+
+export class DecodedPacket {
+  readonly net = new NetStart();
+  readonly ip = new IpFields();
+  readonly tcp = new TcpFields();
+  readonly icmp = new IcmpFields();
+  /** The IP header and TCP bytes quoted inside an ICMP error. */
+  readonly quotedIp = new IpFields();
+  readonly quotedTcp = new TcpFields();
+  /** How decoding of the packet ended, and separately of the quote inside an ICMP error. */
+  readonly status = new DecodeStatus();
+  readonly quoteStatus = new DecodeStatus();
+  /** Tunnel headers passed through (IP-in-IP, GRE, VXLAN). */
+  tunnels = 0;
+  /** The TCP header (at least its first bytes) was decoded: `tcp.have` says how much. */
+  hasTcp = false;
+  /** An ICMP or ICMPv6 message was decoded (see `icmp`). */
+  hasIcmp = false;
+  /** Captured and wire length of the frame. */
+  caplen = 0;
+  wireLen = 0;
+
+  reset(): void {
+    this.net.reset();
+    this.ip.reset();
+    this.tcp.reset();
+    this.icmp.reset();
+    this.quotedIp.reset();
+    this.quotedTcp.reset();
+    this.status.reset();
+    this.quoteStatus.reset();
+    this.tunnels = 0;
+    this.hasTcp = false;
+    this.hasIcmp = false;
+  }
+
+  /** The snap length cut a header this packet needed. */
+  get truncated(): boolean {
+    return this.status.kind === Stop.TRUNCATED;
+  }
+}
+
+export class Decoder {
+  readonly pkt = new DecodedPacket();
+
+  /** Decodes `buf[off, off + caplen)` captured on `linkType`; returns the (reused) result. */
+  decode(buf: Buffer, off: number, caplen: number, origLen: number, linkType: number): DecodedPacket {
+    const p = this.pkt;
+    p.reset();
+    p.caplen = caplen;
+    p.wireLen = origLen;
+    const end = off + caplen;
+    const st = p.status;
+    let at = decodeLink(buf, off, end, linkType, p.net, st);
+    if (at < 0) return p;
+    let type = p.net.type;
+    for (let depth = 0; depth <= MAX_TUNNELS; depth++) {
+      p.ip.reset();
+      if (type === EtherType.IPV4) at = decodeIpv4(buf, at, end, p.ip, st, off);
+      else if (type === EtherType.IPV6) at = decodeIpv6(buf, at, end, p.ip, st, off);
+      else return p;
+      if (at < 0) return p;
+      const ip = p.ip;
+      // Only a first fragment carries the upper-layer header.
+      if (ip.fragOffset !== 0) return p;
+      const l4End = Math.min(end, ip.payloadOff + ip.payloadLen);
+      switch (ip.proto) {
+        case IpProto.TCP:
+          p.hasTcp = true;
+          decodeTcp(buf, at, end, ip.payloadLen, p.tcp, st, off);
+          if (p.tcp.have === 0) p.hasTcp = false;
+          return p;
+        case IpProto.ICMP:
+          if (ip.version !== 4) return p;
+          if (decodeIcmp(4, buf, at, l4End, p.icmp, p.quotedIp, p.quotedTcp, st, p.quoteStatus, off) >= 0 || p.icmp.family) p.hasIcmp = true;
+          return p;
+        case IpProto.ICMPV6:
+          if (ip.version !== 6) return p;
+          if (decodeIcmp(6, buf, at, l4End, p.icmp, p.quotedIp, p.quotedTcp, st, p.quoteStatus, off) >= 0 || p.icmp.family) p.hasIcmp = true;
+          return p;
+        case IpProto.IPIP:
+          type = EtherType.IPV4; p.tunnels++; continue;
+        case IpProto.IPV6:
+          type = EtherType.IPV6; p.tunnels++; continue;
+        case IpProto.GRE: {
+          const r = this.gre(buf, at, l4End, off);
+          if (r < 0) return p;
+          at = r; type = p.net.type; p.tunnels++; continue;
+        }
+        case IpProto.UDP: {
+          // VXLAN: UDP to 4789, 8-byte VXLAN header, then an Ethernet frame.
+          if (l4End - at < 16 + 14 || at + 4 > end || buf.readUInt16BE(at + 2) !== VXLAN_PORT || (buf[at + 8] & 0x08) === 0) return p;
+          const r = ethernetPayload(buf, at + 16 + 14, end, buf.readUInt16BE(at + 16 + 12), p.net, st, off);
+          if (r < 0) return p;
+          at = r; type = p.net.type; p.tunnels++; continue;
+        }
+        default:
+          return p;
+      }
+    }
+    st.set(Stop.UNSUPPORTED, Layer.TUNNEL, at - off, 'tunnels nested more than 4 deep');
+    return p;
+  }
+
+  /** GRE (RFC 2784/2890): flags say which of checksum, key and sequence fields follow. */
+  private gre(buf: Buffer, at: number, end: number, base: number): number {
+    const st = this.pkt.status;
+    if (end - at < 4) return st.set(Stop.TRUNCATED, Layer.TUNNEL, at - base, 'GRE header cut off');
+    const flags = buf.readUInt16BE(at);
+    if ((flags & 7) !== 0) return st.set(Stop.UNSUPPORTED, Layer.TUNNEL, at - base, 'GRE version other than 0');
+    const proto = buf.readUInt16BE(at + 2);
+    let len = 4;
+    if (flags & 0x8000) len += 4;
+    if (flags & 0x2000) len += 4;
+    if (flags & 0x1000) len += 4;
+    if (end - at < len) return st.set(Stop.TRUNCATED, Layer.TUNNEL, at - base, 'GRE header cut off');
+    const net = this.pkt.net;
+    if (proto === EtherType.TEB) {
+      if (end - at - len < 14) return st.set(Stop.TRUNCATED, Layer.TUNNEL, at - base, 'GRE Ethernet header cut off');
+      return ethernetPayload(buf, at + len + 14, end, buf.readUInt16BE(at + len + 12), net, st, base);
+    }
+    if (proto === EtherType.MPLS_UC || proto === EtherType.IPV4 || proto === EtherType.IPV6) {
+      return ethernetPayload(buf, at + len, end, proto, net, st, base);
+    }
+    net.type = end - at > len ? etherTypeFromVersion(buf, at + len) : 0;
+    return st.set(Stop.UNSUPPORTED, Layer.TUNNEL, at - base, 'GRE payload is not IP');
+  }
+}

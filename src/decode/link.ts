@@ -1,0 +1,164 @@
+/**
+ * Link layers: finds where the network-layer header starts and which protocol it is.
+ * Ethernet (with 802.1Q / 802.1ad tags, MPLS label stacks, PPPoE), Linux cooked v1 and v2,
+ * raw IP, BSD null and OpenBSD loop, PPP. Returns the offset of the IP header, or a negative
+ * status (see status.ts); `net.type` receives the EtherType of what follows.
+ */
+import { LinkType } from '../model/linktypes.js';
+import { EtherType, Layer } from './constants.js';
+import { DecodeStatus, Stop } from './status.js';
+
+export class NetStart {
+  /** EtherType of the network header (0x0800 or 0x86dd for IP). */
+  type = 0;
+  /** VLAN IDs seen (outermost first, up to 4) and MPLS labels walked. */
+  vlanCount = 0;
+  readonly vlans = new Uint16Array(4);
+  mplsCount = 0;
+
+  reset(): void {
+    this.type = 0;
+    this.vlanCount = 0;
+    this.mplsCount = 0;
+  }
+}
+
+const MAX_TAGS = 8;
+
+/** IP version from the first nibble, for encapsulations that do not say (raw IP, MPLS). */
+export function etherTypeFromVersion(buf: Buffer, off: number): number {
+  const v = buf[off] >> 4;
+  return v === 4 ? EtherType.IPV4 : v === 6 ? EtherType.IPV6 : 0;
+}
+
+function ppp(buf: Buffer, off: number, end: number, net: NetStart, st: DecodeStatus, base: number): number {
+  // PPP protocol field: 0x0021 IPv4, 0x0057 IPv6 (RFC 1332, 5072); a 1-byte field when compressed.
+  if (end - off < 1) return st.set(Stop.TRUNCATED, Layer.LINK, off - base, 'PPP protocol cut off');
+  let proto: number;
+  if (buf[off] & 1) { proto = buf[off]; off += 1; } else {
+    if (end - off < 2) return st.set(Stop.TRUNCATED, Layer.LINK, off - base, 'PPP protocol cut off');
+    proto = buf.readUInt16BE(off); off += 2;
+  }
+  if (proto === 0x21) net.type = EtherType.IPV4;
+  else if (proto === 0x57) net.type = EtherType.IPV6;
+  else return st.set(Stop.UNSUPPORTED, Layer.LINK, off - base, 'PPP protocol is not IP');
+  return off;
+}
+
+/** Ethernet payload dispatch from an EtherType at `off - 2`, walking tags and labels. */
+export function ethernetPayload(buf: Buffer, off: number, end: number, type: number, net: NetStart, st: DecodeStatus, base: number): number {
+  for (let i = 0; i < MAX_TAGS; i++) {
+    if (type === EtherType.VLAN || type === EtherType.QINQ || type === EtherType.QINQ_OLD) {
+      if (end - off < 4) return st.set(Stop.TRUNCATED, Layer.LINK, off - base, 'VLAN tag cut off');
+      if (net.vlanCount < 4) net.vlans[net.vlanCount] = buf.readUInt16BE(off) & 0x0fff;
+      net.vlanCount++;
+      type = buf.readUInt16BE(off + 2);
+      off += 4;
+      continue;
+    }
+    if (type === EtherType.MPLS_UC || type === EtherType.MPLS_MC) {
+      // Walk the label stack to the bottom-of-stack bit; the payload's version nibble says what it is.
+      let bottom = false;
+      for (let n = 0; n < 16 && !bottom; n++) {
+        if (end - off < 4) return st.set(Stop.TRUNCATED, Layer.LINK, off - base, 'MPLS label cut off');
+        bottom = (buf[off + 2] & 1) === 1;
+        net.mplsCount++;
+        off += 4;
+      }
+      if (!bottom) return st.set(Stop.MALFORMED, Layer.LINK, off - base, 'MPLS label stack deeper than 16');
+      if (end - off < 1) return st.set(Stop.TRUNCATED, Layer.LINK, off - base, 'MPLS payload cut off');
+      type = etherTypeFromVersion(buf, off);
+      if (type === 0) return st.set(Stop.UNSUPPORTED, Layer.LINK, off - base, 'MPLS payload is not IP (pseudowire?)');
+      continue;
+    }
+    if (type === EtherType.PPPOE_SESSION) {
+      if (end - off < 6) return st.set(Stop.TRUNCATED, Layer.LINK, off - base, 'PPPoE header cut off');
+      return ppp(buf, off + 6, end, net, st, base);
+    }
+    if (type === EtherType.IPV4 || type === EtherType.IPV6) {
+      net.type = type;
+      return off;
+    }
+    net.type = type;
+    return st.set(Stop.UNSUPPORTED, Layer.LINK, off - base, type <= 1500 ? '802.3 frame with LLC, not IP' : 'EtherType is not IP');
+  }
+  return st.set(Stop.MALFORMED, Layer.LINK, off - base, 'more than 8 VLAN/MPLS headers');
+}
+
+function ethernet(buf: Buffer, off: number, end: number, net: NetStart, st: DecodeStatus): number {
+  if (end - off < 14) return st.set(Stop.TRUNCATED, Layer.LINK, 0, 'Ethernet header cut off');
+  return ethernetPayload(buf, off + 14, end, buf.readUInt16BE(off + 12), net, st, off);
+}
+
+/** Linux cooked v1: 16 bytes, protocol (an EtherType for IP) last. */
+function sll(buf: Buffer, off: number, end: number, net: NetStart, st: DecodeStatus): number {
+  if (end - off < 16) return st.set(Stop.TRUNCATED, Layer.LINK, 0, 'Linux cooked header cut off');
+  return ethernetPayload(buf, off + 16, end, buf.readUInt16BE(off + 14), net, st, off);
+}
+
+/** Linux cooked v2: 20 bytes, protocol first (what `tcpdump -i any` writes with newer libpcap). */
+function sll2(buf: Buffer, off: number, end: number, net: NetStart, st: DecodeStatus): number {
+  if (end - off < 20) return st.set(Stop.TRUNCATED, Layer.LINK, 0, 'Linux cooked v2 header cut off');
+  return ethernetPayload(buf, off + 20, end, buf.readUInt16BE(off), net, st, off);
+}
+
+function rawIp(buf: Buffer, off: number, end: number, net: NetStart, st: DecodeStatus): number {
+  if (end - off < 1) return st.set(Stop.TRUNCATED, Layer.LINK, 0, 'empty raw IP packet');
+  net.type = etherTypeFromVersion(buf, off);
+  if (net.type === 0) return st.set(Stop.MALFORMED, Layer.LINK, 0, 'raw IP packet with IP version neither 4 nor 6');
+  return off;
+}
+
+/** BSD null: a 4-byte address family in the capturing host's byte order; loop: network order. */
+function nullLoop(buf: Buffer, off: number, end: number, net: NetStart, st: DecodeStatus, loop: boolean): number {
+  if (end - off < 4) return st.set(Stop.TRUNCATED, Layer.LINK, 0, 'loopback header cut off');
+  let fam = buf.readUInt32BE(off);
+  if (!loop && (fam & 0xffff) === 0) fam = buf.readUInt32LE(off);
+  // AF_INET is 2 everywhere; AF_INET6 is 24 (NetBSD/OpenBSD), 28 (FreeBSD), 30 (macOS), 10 (Linux).
+  if (fam === 2) net.type = EtherType.IPV4;
+  else if (fam === 24 || fam === 28 || fam === 30 || fam === 10) net.type = EtherType.IPV6;
+  else return st.set(Stop.UNSUPPORTED, Layer.LINK, 0, 'loopback address family is not IP');
+  return off + 4;
+}
+
+/** NFLOG (Linux netfilter log): TLVs after a 4-byte header; the packet is TLV type 9. */
+function nflog(buf: Buffer, off: number, end: number, net: NetStart, st: DecodeStatus): number {
+  if (end - off < 4) return st.set(Stop.TRUNCATED, Layer.LINK, 0, 'NFLOG header cut off');
+  const family = buf[off];
+  let p = off + 4;
+  for (let i = 0; i < 64 && end - p >= 4; i++) {
+    // TLV lengths and types are in host byte order (little-endian on the machines that write them).
+    const len = buf.readUInt16LE(p);
+    const type = buf.readUInt16LE(p + 2) & 0x7fff;
+    if (len < 4) return st.set(Stop.MALFORMED, Layer.LINK, p - off, 'NFLOG TLV shorter than 4 bytes');
+    if (type === 9) {
+      net.type = family === 2 ? EtherType.IPV4 : family === 10 ? EtherType.IPV6 : etherTypeFromVersion(buf, p + 4);
+      return p + 4;
+    }
+    p += (len + 3) & ~3;
+  }
+  return st.set(Stop.TRUNCATED, Layer.LINK, p - off, 'NFLOG packet TLV not found');
+}
+
+export function decodeLink(buf: Buffer, off: number, end: number, linkType: number, net: NetStart, st: DecodeStatus): number {
+  switch (linkType) {
+    case LinkType.ETHERNET: return ethernet(buf, off, end, net, st);
+    case LinkType.LINUX_SLL: return sll(buf, off, end, net, st);
+    case LinkType.LINUX_SLL2: return sll2(buf, off, end, net, st);
+    case LinkType.RAW: case LinkType.RAW_ALIAS_12: case LinkType.RAW_ALIAS_14:
+      return rawIp(buf, off, end, net, st);
+    case LinkType.IPV4: net.type = EtherType.IPV4; return off;
+    case LinkType.IPV6: net.type = EtherType.IPV6; return off;
+    case LinkType.NULL: return nullLoop(buf, off, end, net, st, false);
+    case LinkType.LOOP: return nullLoop(buf, off, end, net, st, true);
+    case LinkType.PPP: case LinkType.PPP_HDLC:
+      // HDLC-framed PPP starts with address 0xff and control 0x03.
+      return ppp(buf, end - off >= 2 && buf[off] === 0xff && buf[off + 1] === 0x03 ? off + 2 : off, end, net, st, off);
+    case LinkType.PPP_ETHER:
+      if (end - off < 6) return st.set(Stop.TRUNCATED, Layer.LINK, 0, 'PPPoE header cut off');
+      return ppp(buf, off + 6, end, net, st, off);
+    case LinkType.NFLOG: return nflog(buf, off, end, net, st);
+    default:
+      return st.set(Stop.UNSUPPORTED, Layer.LINK, 0, 'link type not decoded');
+  }
+}

@@ -1,0 +1,18 @@
+/**
+ * Capture timestamps are kept as two integers, whole seconds and nanoseconds, so the full
+ * precision of nanosecond pcap and pcapng files survives to the report. `digits` is how many
+ * fractional digits the capture actually has (6 for microsecond pcap, 9 for nanosecond).
+ */
+
+/** ISO-8601 UTC with exactly `digits` fractional digits, e.g. 2026-11-22T01:02:03.123456Z. */
+export function isoTime(sec: number, nsec: number, digits: number): string {
+  const base = new Date(sec * 1000).toISOString().slice(0, 19);
+  if (digits <= 0) return `${base}Z`;
+  const frac = String(nsec).padStart(9, '0').slice(0, Math.min(digits, 9));
+  return `${base}.${frac}Z`;
+}
+
+/** Difference a - b in milliseconds (as a float; precise to well below a microsecond). */
+export function diffMs(aSec: number, aNsec: number, bSec: number, bNsec: number): number {
+  return (aSec - bSec) * 1000 + (aNsec - bNsec) / 1e6;
+}
