@@ -93,6 +93,7 @@ export class PcapParser implements UnitParser {
       rec.tsNsec %= 1e9;
     }
     rec.linkType = this.linkType;
+    rec.tsDigits = this.nanos ? 9 : 6;
     rec.ifIndex = 0;
     rec.frame = ++this.info.packets;
     rec.fileOffset = fileOffset;

@@ -35,6 +35,7 @@ interface TsConv {
   linkType: number;
   snaplen: number;
   globalIndex: number;
+  digits: number;
 }
 
 export function isPcapngMagic(buf: Buffer): boolean {
@@ -161,7 +162,7 @@ export class PcapngParser implements UnitParser {
       } else if (code === 2 && olen > 0) name = buf.toString('utf8', v, v + olen);
       p = v + ((olen + 3) & ~3);
     }
-    const conv: TsConv = { unitsPerSec: 0, nsPerUnit: 0, pow2: -1, pow10Fine: -1, offsetSec, linkType, snaplen, globalIndex: this.info.interfaces.length };
+    const conv: TsConv = { unitsPerSec: 0, nsPerUnit: 0, pow2: -1, pow10Fine: -1, offsetSec, linkType, snaplen, globalIndex: this.info.interfaces.length, digits: 6 };
     let digits: number;
     let resolution: string;
     if (tsresol & 0x80) {
@@ -179,6 +180,7 @@ export class PcapngParser implements UnitParser {
       digits = 9;
       resolution = `10^-${tsresol} s (kept to nanoseconds)`;
     }
+    conv.digits = digits;
     this.ifaces.push(conv);
     this.info.interfaces.push({ linkType, linkTypeName: linkTypeName(linkType), snaplen, tsDigits: digits, tsResolution: resolution, name, section: this.section });
   }
@@ -242,6 +244,7 @@ export class PcapngParser implements UnitParser {
     rec.caplen = caplen;
     rec.origLen = origLen;
     rec.linkType = c.linkType;
+    rec.tsDigits = c.digits;
     rec.ifIndex = c.globalIndex;
     rec.frame = ++this.info.packets;
     rec.fileOffset = fileOffset;

@@ -3,7 +3,6 @@
  * their magic numbers (never by the file name), and streams every packet record to a sink.
  * Memory stays constant whatever the file size: chunks are parsed as they arrive.
  */
-import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -53,7 +52,7 @@ async function openInput(file: string, chunkSize: number): Promise<{ stream: Nod
   } catch (e) {
     throw openError(file, e);
   }
-  return { stream: createReadStream('', { fd: fh.fd, highWaterMark: chunkSize }), size: st.isFile() ? st.size : null };
+  return { stream: fh.createReadStream({ highWaterMark: chunkSize }), size: st.isFile() ? st.size : null };
 }
 
 function openError(file: string, e: unknown): SynscopeError {

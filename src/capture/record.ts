@@ -16,6 +16,8 @@ export class CaptureRecord {
   /** Nanoseconds within the second, 0..999999999, at the capture's full precision. */
   tsNsec = 0;
   linkType = 0;
+  /** Fractional digits of this packet's interface timestamps (6 = microseconds, 9 = ns). */
+  tsDigits = 6;
   /** Index of the interface in CaptureInfo.interfaces (always 0 for classic pcap). */
   ifIndex = 0;
   /** 1-based frame number, as Wireshark numbers packets in this file. */

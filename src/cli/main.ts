@@ -7,8 +7,14 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { isSynscopeError, SynscopeError } from '../errors.js';
+import { readFile, writeFile } from 'node:fs/promises';
+import { analyze } from '../analyze.js';
 import { fileInfo } from '../info/info.js';
+import { isVerdict, type Verdict } from '../model/verdict.js';
+import { compareExpect, formatExpect, parseExpect } from '../report/expect.js';
 import { formatInfoText } from '../report/info-text.js';
+import { formatTable } from '../report/table.js';
+import { parseIp } from '../util/ip.js';
 
 const debug = process.argv.includes('--debug');
 
@@ -47,7 +53,96 @@ export function buildProgram(): Command {
       for (const i of infos) for (const w of i.warnings) if (opts.format === 'json') process.stderr.write(`synscope: warning: ${w}\n`);
     });
 
+  program
+    .command('analyze')
+    .description('give every TCP connection attempt in the captures a verdict (established, refused, forged-reset, rejected, unreachable, filtered, backlog-drop, aborted, incomplete), with evidence and next steps')
+    .argument('<file...>', 'pcap or pcapng files (optionally gzip-compressed), analysed as one capture in the order given; - reads standard input')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json', 'ndjson']).default('table'))
+    .option('-d, --details', 'table format: also list every attempt with its reason and frames')
+    .option('--fail-on <verdicts>', 'exit with status 1 if any attempt has one of these verdicts (comma-separated)')
+    .option('--expect <file>', 'compare the verdicts with an expected-verdicts file; exit 1 with a diff when they differ')
+    .option('--write-expect <file>', 'write the verdicts as an expected-verdicts file (for --expect later)')
+    .option('--host <ip...>', 'only attempts from or to these addresses')
+    .option('--port <port...>', 'only attempts to these server ports')
+    .option('--handshake-timeout <seconds>', 'seconds without any answer before an attempt counts as filtered', '3')
+    .option('--no-hints', 'table format: leave out the next-step commands')
+    .action(async (files: string[], o: AnalyzeCliOptions) => {
+      if (files.filter((f) => f === '-').length > 1) throw new SynscopeError('ERR_USAGE', 'standard input (-) can be named only once');
+      const failOn = parseVerdictList(o.failOn);
+      const timeout = Number(o.handshakeTimeout);
+      if (!Number.isFinite(timeout) || timeout <= 0) throw new SynscopeError('ERR_USAGE', `--handshake-timeout must be a number of seconds above 0, not "${o.handshakeTimeout}"`);
+      const ports = (o.port ?? []).map((p) => {
+        const n = Number(p);
+        if (!Number.isInteger(n) || n < 0 || n > 65535) throw new SynscopeError('ERR_USAGE', `--port takes port numbers 0-65535, not "${p}"`);
+        return n;
+      });
+      for (const h of o.host ?? []) if (!parseIp(h)) throw new SynscopeError('ERR_USAGE', `--host takes IPv4 or IPv6 addresses, not "${h}"`);
+      const expected = o.expect ? parseExpect(await readText(o.expect), o.expect) : null;
+      const ndjson = o.format === 'ndjson';
+      const line = (obj: unknown) => process.stdout.write(`${JSON.stringify(obj)}\n`);
+      const report = await analyze(files, {
+        handshakeTimeout: timeout,
+        hosts: o.host,
+        ports,
+        onAttempt: ndjson ? (a) => line({ type: 'attempt', ...a }) : undefined,
+        onWarning: ndjson ? (w) => line({ type: 'warning', message: w }) : undefined,
+      });
+      if (ndjson) {
+        for (const e of report.endpoints) line({ type: 'endpoint', ...e });
+        line({ type: 'summary', ...report.summary });
+      } else if (o.format === 'json') {
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      } else {
+        process.stdout.write(formatTable(report, { details: o.details, hints: o.hints, width: process.stdout.columns }));
+      }
+      if (o.writeExpect) await writeFile(o.writeExpect, formatExpect(report.attempts));
+      let status = 0;
+      if (expected) {
+        const diffs = compareExpect(expected, report.attempts);
+        if (diffs.length) {
+          process.stderr.write(`synscope: verdicts differ from ${o.expect} (${diffs.length} difference(s)):\n${diffs.map((d) => `  ${d}\n`).join('')}`);
+          status = 1;
+        } else if (!ndjson && o.format !== 'json') process.stderr.write(`synscope: all ${expected.length} attempts match ${o.expect}\n`);
+      }
+      if (failOn.length) {
+        const hit = report.attempts.filter((a) => failOn.includes(a.verdict));
+        if (hit.length) {
+          process.stderr.write(`synscope: ${hit.length} attempt(s) with ${[...new Set(hit.map((a) => a.verdict))].join(', ')} (--fail-on ${failOn.join(',')})\n`);
+          status = 1;
+        }
+      }
+      process.exitCode = status;
+    });
+
   return program;
+}
+
+interface AnalyzeCliOptions {
+  format: 'table' | 'json' | 'ndjson';
+  details?: boolean;
+  failOn?: string;
+  expect?: string;
+  writeExpect?: string;
+  host?: string[];
+  port?: string[];
+  handshakeTimeout: string;
+  hints: boolean;
+}
+
+function parseVerdictList(s: string | undefined): Verdict[] {
+  if (!s) return [];
+  return s.split(',').map((v) => v.trim()).filter(Boolean).map((v) => {
+    if (!isVerdict(v)) throw new SynscopeError('ERR_USAGE', `--fail-on: "${v}" is not a verdict (established, refused, forged-reset, rejected, unreachable, filtered, backlog-drop, aborted, incomplete)`);
+    return v;
+  });
+}
+
+async function readText(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (e) {
+    throw new SynscopeError('ERR_FILE_OPEN', `${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? String(e)}); check the path`, { source: file, cause: e });
+  }
 }
 
 export async function main(argv: string[]): Promise<void> {

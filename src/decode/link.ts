@@ -15,9 +15,12 @@ export class NetStart {
   vlanCount = 0;
   readonly vlans = new Uint16Array(4);
   mplsCount = 0;
+  /** Interface index from a Linux cooked v2 header (`tcpdump -i any`), else 0. */
+  ifindex = 0;
 
   reset(): void {
     this.type = 0;
+    this.ifindex = 0;
     this.vlanCount = 0;
     this.mplsCount = 0;
   }
@@ -99,6 +102,7 @@ function sll(buf: Buffer, off: number, end: number, net: NetStart, st: DecodeSta
 /** Linux cooked v2: 20 bytes, protocol first (what `tcpdump -i any` writes with newer libpcap). */
 function sll2(buf: Buffer, off: number, end: number, net: NetStart, st: DecodeStatus): number {
   if (end - off < 20) return st.set(Stop.TRUNCATED, Layer.LINK, 0, 'Linux cooked v2 header cut off');
+  net.ifindex = buf.readUInt32BE(off + 4);
   return ethernetPayload(buf, off + 20, end, buf.readUInt16BE(off), net, st, off);
 }
 

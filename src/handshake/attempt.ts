@@ -1,0 +1,117 @@
+/**
+ * The state of one connection attempt: one client SYN sequence (4-tuple + initial sequence
+ * number). Only numbers are stored, copied out of the decoder, never views of packet buffers.
+ * Times are seconds relative to the first packet of the analysis (`t` fields) so that doubles
+ * keep sub-microsecond precision; the absolute start keeps the capture's full precision.
+ */
+import { FlowKey } from '../flow/table.js';
+import type { Flag, Verdict } from '../model/verdict.js';
+
+/** Frames kept per kind of evidence; later ones are counted, not listed. */
+export const MAX_FRAMES = 6;
+const HISTORY_MAX = 24;
+
+/**
+ * History letters, after Zeek's conn.log `history` (upper case: client, lower case: server):
+ * S SYN, h SYN-ACK, A the client's handshake ACK, D data, a server ACK of client data,
+ * F/f FIN, R/r RST, T/t retransmitted SYN / SYN-ACK, i an ICMP error about the attempt,
+ * x a RST the client must ignore (wrong ACK number). A letter repeats only when another
+ * letter came in between.
+ */
+export type HistoryLetter = 'S' | 'h' | 'A' | 'D' | 'd' | 'a' | 'F' | 'f' | 'R' | 'r' | 'T' | 't' | 'i' | 'x';
+
+export class Attempt extends FlowKey {
+  /** Order of creation (first SYN). */
+  seq = 0;
+  /** Index of the input file of the first SYN. */
+  file = 0;
+  isn = 0;
+  startSec = 0;
+  startNsec = 0;
+  tsDigits = 6;
+  /** Capture-interface key of the first SYN (pcapng interface and cooked-header ifindex). */
+  ifKey = 0;
+  t0 = 0;
+  lastSynT = 0;
+  synCount = 1;
+  readonly synFrames: number[] = [];
+  portReuse = false;
+
+  synAckT = -1;
+  synAckFrame = 0;
+  synAckCount = 0;
+  serverIsn = 0;
+  synAckTtl = -1;
+  synAckOptMask = 0;
+  /** Time of the last SYN sent before the first SYN-ACK (for the RTT, as Karn's rule wants). */
+  synBeforeAckT = 0;
+  synAckRetxFrame = 0;
+  synAckAfterAckFrame = 0;
+
+  ackT = -1;
+  ackFrame = 0;
+
+  cliDataFrame = 0;
+  cliDataT = -1;
+  cliDataSeq = 0;
+  cliDataRetx = 0;
+  srvAckedDataFrame = 0;
+  srvDataFrame = 0;
+  /** A server packet (not RST) after a RST in its name: the RST was not the server's. */
+  srvAfterRstFrame = 0;
+
+  rstT = -1;
+  rstFrame = 0;
+  rstTtl = -1;
+  rstFlowLabel = 0;
+  /** The RST came after the handshake completed on the wire. */
+  rstAfterAck = false;
+  invalidRstFrame = 0;
+
+  cliRstT = -1;
+  cliRstFrame = 0;
+  cliFinFrame = 0;
+
+  icmpT = -1;
+  icmpFrame = 0;
+  icmpFamily = 0;
+  icmpType = 0;
+  icmpCode = 0;
+  icmpTtl = 0;
+  readonly icmpSender = new Uint32Array(4);
+
+  truncated = false;
+  dupFrames = 0;
+  private readonly hist = new Uint8Array(HISTORY_MAX);
+  private histLen = 0;
+  /** Last packet of the attempt (relative seconds). */
+  lastT = 0;
+
+  decided = false;
+  verdict: Verdict = 'incomplete';
+  flags: Flag[] = [];
+  reason = '';
+  frames: number[] = [];
+  /** The verdict changed after it was first reported (an answer came late). */
+  revised = false;
+  /** New evidence arrived after the decision: classify again at the next wake-up. */
+  needsReview = false;
+
+  /** Next time the engine should look at this attempt, and the earliest queued wake-up. */
+  wakeAt = Infinity;
+  heapAt = Infinity;
+
+  addHistory(letter: HistoryLetter): void {
+    const c = letter.charCodeAt(0);
+    if (this.histLen > 0 && this.hist[this.histLen - 1] === c) return;
+    if (this.histLen < HISTORY_MAX) this.hist[this.histLen++] = c;
+  }
+
+  get history(): string {
+    return String.fromCharCode(...this.hist.subarray(0, this.histLen));
+  }
+}
+
+export function pushFrame(list: number[], frame: number): void {
+  if (list.length < MAX_FRAMES) list.push(frame);
+}

@@ -1,0 +1,526 @@
+/**
+ * The handshake engine: fed decoded packets in capture order, it keeps one Attempt per client SYN
+ * sequence, learns each server host's TTL from its own packets, matches RSTs, SYN-ACKs and ICMP
+ * errors (by the quoted ports and sequence number) to attempts, and decides each attempt's
+ * verdict as soon as the evidence allows. Time comes only from packet timestamps (or from the
+ * caller through `advance`), so replay is deterministic and live capture uses the same code.
+ * An attempt's state is dropped once its verdict is final and it has been quiet for a while.
+ */
+import { TcpFlag } from '../decode/constants.js';
+import type { DecodedPacket } from '../decode/decoder.js';
+import { Stop } from '../decode/status.js';
+import { DeadlineHeap } from '../flow/deadlines.js';
+import { FlowKey, FlowTable } from '../flow/table.js';
+import { ipToString, endpointToString } from '../util/ip.js';
+import { Attempt, pushFrame } from './attempt.js';
+import { classify, type ClassifyContext } from './classify.js';
+import type { Verdict } from '../model/verdict.js';
+
+export interface EngineOptions {
+  /** Seconds without any answer before an unanswered attempt is `filtered` (default 3). */
+  handshakeTimeout?: number;
+  /** Seconds to wait after a RST or ICMP answer for a racing SYN-ACK before deciding (default 0.5). */
+  answerGrace?: number;
+  /** Seconds a decided attempt stays in the table to absorb late retransmissions (default 150). */
+  retain?: number;
+  /** Most attempts kept in the table at once; the oldest undecided are decided early beyond it. */
+  maxAttempts?: number;
+}
+
+/** What the engine tells its consumer. */
+export interface EngineEvents {
+  /** An attempt's verdict is decided; `previous` is set when an earlier verdict was revised. */
+  decided(a: Attempt, previous: Verdict | null): void;
+  warning?(text: string): void;
+}
+
+const NO_ADDR = new Uint32Array(4);
+const TTL_SLOTS = 4;
+
+/** A host's own packets, per capture interface: the baseline a RST's TTL is compared with. */
+class HostEntry extends FlowKey {
+  readonly ttls = new Int16Array(TTL_SLOTS).fill(-1);
+  readonly counts = new Uint32Array(TTL_SLOTS);
+  labelZero = 0;
+  labelNonZero = 0;
+
+  add(ttl: number, version: number, label: number): void {
+    let free = -1;
+    for (let i = 0; i < TTL_SLOTS; i++) {
+      if (this.ttls[i] === ttl) { this.counts[i]++; free = -2; break; }
+      if (this.ttls[i] < 0 && free === -1) free = i;
+    }
+    if (free >= 0) { this.ttls[free] = ttl; this.counts[free] = 1; }
+    if (version === 6) { if (label === 0) this.labelZero++; else this.labelNonZero++; }
+  }
+
+  /** Most common TTL and the number of packets seen. */
+  best(): [number, number] {
+    let b = -1;
+    let n = 0;
+    let total = 0;
+    for (let i = 0; i < TTL_SLOTS; i++) {
+      total += this.counts[i];
+      if (this.ttls[i] >= 0 && this.counts[i] > n) { n = this.counts[i]; b = this.ttls[i]; }
+    }
+    return [b, total];
+  }
+}
+
+const ALIVE_RING = 32;
+
+/** A server endpoint's recent SYN-ACKs: proof that a listener was alive at those times. */
+class EndpointEntry extends FlowKey {
+  readonly times = new Float64Array(ALIVE_RING).fill(-Infinity);
+  readonly frames = new Float64Array(ALIVE_RING);
+  n = 0;
+
+  add(t: number, frame: number): void {
+    const i = this.n++ % ALIVE_RING;
+    this.times[i] = t;
+    this.frames[i] = frame;
+  }
+
+  /** SYN-ACKs in [from, to] other than `exceptFrame`, and the frame of one of them. */
+  between(from: number, to: number, exceptFrame: number): [number, number] {
+    let count = 0;
+    let frame = 0;
+    for (let i = 0; i < ALIVE_RING; i++) {
+      const t = this.times[i];
+      if (t >= from && t <= to && this.frames[i] !== exceptFrame) { count++; frame = this.frames[i]; }
+    }
+    return [count, frame];
+  }
+}
+
+/** A flow seen without its SYN; remembers a SYN-ACK in case its SYN comes later (reordering). */
+class MidFlow extends FlowKey {
+  t = 0;
+  synAckFrame = 0;
+  synAckT = -1;
+  synAckAck = 0;
+  synAckSeq = 0;
+  synAckTtl = 0;
+  synAckOpt = 0;
+  counted = true;
+}
+
+export interface PacketMeta {
+  /** Relative time (seconds) of the packet. */
+  t: number;
+  tsSec: number;
+  tsNsec: number;
+  tsDigits: number;
+  frame: number;
+  file: number;
+  /** Capture interface key (pcapng interface and cooked-header ifindex). */
+  ifKey: number;
+}
+
+export class HandshakeEngine {
+  readonly timeout: number;
+  private readonly grace: number;
+  private readonly retain: number;
+  private readonly maxAttempts: number;
+  private readonly attempts = new FlowTable<Attempt>();
+  private readonly hosts = new FlowTable<HostEntry>();
+  private readonly endpoints = new FlowTable<EndpointEntry>();
+  private readonly mid = new FlowTable<MidFlow>();
+  private readonly heap = new DeadlineHeap<Attempt>();
+  private nextSeq = 0;
+  /** Monotonic capture clock (timestamps that go backwards do not move it back). */
+  now = 0;
+  midstream = 0;
+  attemptCount = 0;
+  private warnedBackwards = false;
+  private readonly scratch = new Uint32Array(4);
+  stats = { invalidRst: 0, orphanSynAck: 0, truncatedTcp: 0, evicted: 0 };
+
+  constructor(private readonly events: EngineEvents, opts: EngineOptions = {}) {
+    this.timeout = opts.handshakeTimeout ?? 3;
+    this.grace = opts.answerGrace ?? 0.5;
+    this.retain = Math.max(opts.retain ?? 150, this.timeout * 2);
+    this.maxAttempts = opts.maxAttempts ?? 1_000_000;
+  }
+
+  /** Moves the capture clock to `t`, deciding and dropping attempts whose time has come. */
+  advance(t: number): void {
+    if (t < this.now) {
+      if (t < this.now - 1 && !this.warnedBackwards) {
+        this.warnedBackwards = true;
+        this.events.warning?.(`packet timestamps go backwards by ${(this.now - t).toFixed(3)} s; synscope keeps its clock monotonic`);
+      }
+      return;
+    }
+    this.now = t;
+    const heap = this.heap;
+    while (heap.peekTime() <= t) {
+      const when = heap.peekTime();
+      const a = heap.pop()!;
+      if (a.heapAt !== when) continue; // superseded entry
+      a.heapAt = Infinity;
+      this.wake(a, false);
+    }
+  }
+
+  private schedule(a: Attempt, t: number): void {
+    a.wakeAt = t;
+    if (t < a.heapAt) {
+      a.heapAt = t;
+      this.heap.push(t, a);
+    }
+  }
+
+  private wake(a: Attempt, final: boolean): void {
+    if (!final && a.wakeAt > this.now) { this.schedule(a, a.wakeAt); return; }
+    if (!a.decided || a.needsReview) {
+      if (!this.decide(a, final)) { this.schedule(a, this.now + this.grace); return; }
+      a.needsReview = false;
+    }
+    if (final) return;
+    if (this.now >= a.lastT + this.retain) this.attempts.remove(a);
+    else this.schedule(a, a.lastT + this.retain);
+  }
+
+  private decide(a: Attempt, final: boolean): boolean {
+    const d = classify(a, this.context(a, final));
+    if (!d) return false;
+    const previous = a.decided ? a.verdict : null;
+    if (previous !== null && previous !== d.verdict && !d.flags.includes('late-answer')) d.flags.push('late-answer');
+    a.decided = true;
+    a.verdict = d.verdict;
+    a.flags = d.flags;
+    a.reason = d.reason;
+    a.frames = d.frames;
+    if (previous === null) this.events.decided(a, null);
+    else if (previous !== d.verdict) {
+      a.revised = true;
+      this.events.decided(a, previous);
+    }
+    return true;
+  }
+
+  private context(a: Attempt, final: boolean): ClassifyContext {
+    const host = this.hosts.find(a.version, a.srv, a.ifKey, NO_ADDR, 0);
+    const [ttl, n] = host ? host.best() : [-1, 0];
+    const ep = this.endpoints.find(a.version, NO_ADDR, 0, a.srv, a.sport);
+    const until = a.synAckT >= 0 ? a.synAckT : this.now;
+    const [alive, aliveFrame] = ep ? ep.between(a.t0, until, a.synAckFrame) : [0, 0];
+    const serverIp = ipToString(a.version, a.srv);
+    return {
+      now: this.now,
+      final,
+      timeout: this.timeout,
+      serverTtl: ttl,
+      serverTtlPackets: n,
+      serverLabelZero: host?.labelZero ?? 0,
+      serverLabelNonZero: host?.labelNonZero ?? 0,
+      aliveCount: alive,
+      aliveFrame,
+      server: endpointToString(serverIp, a.sport),
+      serverIp,
+      icmpSender: a.icmpT >= 0 ? ipToString(a.icmpFamily, a.icmpSender) : '',
+    };
+  }
+
+  /** Feeds one decoded packet. */
+  packet(p: DecodedPacket, m: PacketMeta): void {
+    this.advance(m.t);
+    if (p.hasTcp) this.tcp(p, m);
+    else if (p.hasIcmp && p.icmp.quotes && p.quotedTcp.have >= 8) this.icmp(p, m);
+  }
+
+  private tcp(p: DecodedPacket, m: PacketMeta): void {
+    const ip = p.ip;
+    const tcp = p.tcp;
+    const f = tcp.flags;
+    if (f < 0) { this.stats.truncatedTcp++; return; }
+    const syn = (f & TcpFlag.SYN) !== 0;
+    const ack = (f & TcpFlag.ACK) !== 0;
+    const rst = (f & TcpFlag.RST) !== 0;
+    const cut = p.status.kind === Stop.TRUNCATED;
+    if (!rst) this.learnHost(p, m);
+    if (syn && !ack && !rst) { this.clientSyn(p, m, cut); return; }
+    // Is this packet from a client of a known attempt, or from its server?
+    const fromClient = this.attempts.find(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
+    if (fromClient) { this.clientPacket(fromClient, p, m, cut); return; }
+    const toClient = this.attempts.find(ip.version, ip.dst, tcp.dport, ip.src, tcp.sport);
+    if (toClient) { this.serverPacket(toClient, p, m, cut); return; }
+    this.midstreamPacket(p, m);
+  }
+
+  private learnHost(p: DecodedPacket, m: PacketMeta): void {
+    const h = this.hosts.find(p.ip.version, p.ip.src, m.ifKey, NO_ADDR, 0);
+    if (h) h.add(p.ip.ttl, p.ip.version, p.ip.flowLabel);
+  }
+
+  private clientSyn(p: DecodedPacket, m: PacketMeta, cut: boolean): void {
+    const ip = p.ip;
+    const tcp = p.tcp;
+    let a = this.attempts.find(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
+    if (a && a.isn === tcp.seq) {
+      if (m.t - a.lastSynT < 0.01) { a.dupFrames++; return; } // same SYN captured twice
+      a.synCount++;
+      a.lastSynT = m.t;
+      a.lastT = m.t;
+      if (a.synAckT < 0) a.synBeforeAckT = m.t;
+      if (cut) a.truncated = true;
+      pushFrame(a.synFrames, m.frame);
+      a.addHistory('T');
+      if (a.decided) this.reconsider(a, m.t);
+      return;
+    }
+    let reuse = false;
+    if (a) {
+      // Same 4-tuple, new ISN: the old attempt is over, whatever it was waiting for.
+      if (!a.decided) this.wakeFinal(a);
+      this.attempts.remove(a);
+      reuse = true;
+    }
+    a = new Attempt();
+    a.setKey(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
+    a.seq = this.nextSeq++;
+    a.file = m.file;
+    a.isn = tcp.seq;
+    a.startSec = m.tsSec;
+    a.startNsec = m.tsNsec;
+    a.tsDigits = m.tsDigits;
+    a.ifKey = m.ifKey;
+    a.t0 = a.lastSynT = a.synBeforeAckT = a.lastT = m.t;
+    a.portReuse = reuse;
+    a.truncated = cut;
+    a.synFrames.push(m.frame);
+    a.addHistory('S');
+    this.attempts.insert(a);
+    this.attemptCount++;
+    this.ensureHost(a);
+    // Decide a little after the timeout: a router's host-unreachable comes after its own ~3 s of ARP.
+    this.schedule(a, m.t + this.timeout + 2 * this.grace);
+    this.adoptEarlySynAck(a);
+    if (this.attempts.size > this.maxAttempts) this.evictOne();
+  }
+
+  private ensureHost(a: Attempt): void {
+    if (!this.hosts.find(a.version, a.srv, a.ifKey, NO_ADDR, 0)) {
+      const h = new HostEntry();
+      h.setKey(a.version, a.srv, a.ifKey, NO_ADDR, 0);
+      this.hosts.insert(h);
+    }
+    if (!this.endpoints.find(a.version, NO_ADDR, 0, a.srv, a.sport)) {
+      const e = new EndpointEntry();
+      e.setKey(a.version, NO_ADDR, 0, a.srv, a.sport);
+      this.endpoints.insert(e);
+    }
+  }
+
+  /** A SYN-ACK captured before its SYN (reordered capture) completes the attempt after all. */
+  private adoptEarlySynAck(a: Attempt): void {
+    const mf = this.mid.find(a.version, a.srv, a.sport, a.cli, a.cport);
+    if (!mf || mf.synAckT < 0 || mf.synAckAck !== ((a.isn + 1) >>> 0) || a.t0 - mf.synAckT > 1) return;
+    this.mid.remove(mf);
+    if (mf.counted) this.midstream--;
+    a.synAckT = mf.synAckT;
+    a.synAckFrame = mf.synAckFrame;
+    a.synAckCount = 1;
+    a.serverIsn = mf.synAckSeq;
+    a.synAckTtl = mf.synAckTtl;
+    a.synAckOptMask = mf.synAckOpt;
+    a.synBeforeAckT = mf.synAckT;
+    a.addHistory('h');
+    this.endpoints.find(a.version, NO_ADDR, 0, a.srv, a.sport)?.add(mf.synAckT, mf.synAckFrame);
+    this.schedule(a, this.now + this.timeout);
+  }
+
+  private evictOne(): void {
+    // Under a SYN flood the table would grow without bound: decide the oldest waiting attempt now.
+    this.stats.evicted++;
+    const when = this.heap.peekTime();
+    const a = this.heap.pop();
+    if (!a) return;
+    if (a.heapAt === when) a.heapAt = Infinity;
+    if (!a.decided) this.wakeFinal(a);
+    this.attempts.remove(a);
+  }
+
+  /** Decides now with what is known (the attempt will see no more packets). */
+  private wakeFinal(a: Attempt): void {
+    this.decide(a, true);
+  }
+
+  private clientPacket(a: Attempt, p: DecodedPacket, m: PacketMeta, cut: boolean): void {
+    const tcp = p.tcp;
+    const f = tcp.flags;
+    a.lastT = m.t;
+    if (cut) a.truncated = true;
+    if (f & TcpFlag.RST) {
+      if (a.cliRstT < 0) { a.cliRstT = m.t; a.cliRstFrame = m.frame; }
+      a.addHistory('R');
+      if (a.ackT < 0) this.reconsider(a, m.t);
+      return;
+    }
+    if (a.synAckT >= 0 && a.ackT < 0 && (f & TcpFlag.ACK) && tcp.ack === ((a.serverIsn + 1) >>> 0)) {
+      a.ackT = m.t;
+      a.ackFrame = m.frame;
+      a.addHistory('A');
+      this.schedule(a, m.t + this.timeout);
+    }
+    if (tcp.have >= 20 && tcp.payloadLen > 0) {
+      if (a.cliDataFrame === 0) { a.cliDataFrame = m.frame; a.cliDataT = m.t; a.cliDataSeq = tcp.seq; }
+      else if (tcp.seq === a.cliDataSeq && a.srvAckedDataFrame === 0) a.cliDataRetx++;
+      a.addHistory('D');
+    }
+    if (f & TcpFlag.FIN) {
+      if (!a.cliFinFrame) a.cliFinFrame = m.frame;
+      a.addHistory('F');
+      if (a.ackT < 0) this.reconsider(a, m.t);
+    }
+  }
+
+  private serverPacket(a: Attempt, p: DecodedPacket, m: PacketMeta, cut: boolean): void {
+    const tcp = p.tcp;
+    const f = tcp.flags;
+    const isn1 = (a.isn + 1) >>> 0;
+    a.lastT = m.t;
+    if (cut) a.truncated = true;
+    if (f & TcpFlag.RST) {
+      if (a.synAckT < 0 || a.ackT < 0) {
+        // RFC 9293: in SYN-SENT only a RST that acknowledges the SYN is acceptable.
+        if (a.rstT < 0 && (f & TcpFlag.ACK) && tcp.ack === isn1 && a.synAckT < 0) {
+          this.takeRst(a, p, m, false);
+        } else if (a.rstT < 0 && a.synAckT >= 0 && tcp.seq === ((a.serverIsn + 1) >>> 0)) {
+          this.takeRst(a, p, m, false);
+        } else {
+          if (!a.invalidRstFrame) a.invalidRstFrame = m.frame;
+          this.stats.invalidRst++;
+          a.addHistory('x');
+        }
+      } else if (a.rstT < 0) {
+        this.takeRst(a, p, m, true);
+      }
+      return;
+    }
+    if (a.rstT >= 0 && !a.srvAfterRstFrame && !(f & TcpFlag.SYN)) a.srvAfterRstFrame = m.frame;
+    if ((f & TcpFlag.SYN) && (f & TcpFlag.ACK)) {
+      if (tcp.ack !== isn1) {
+        if (!a.invalidRstFrame) a.addHistory('x');
+        return;
+      }
+      if (a.synAckT < 0) {
+        a.synAckT = m.t;
+        a.synAckFrame = m.frame;
+        a.synAckCount = 1;
+        a.serverIsn = tcp.seq;
+        a.synAckTtl = p.ip.ttl;
+        a.synAckOptMask = tcp.optionsComplete ? tcp.optMask : 0;
+        a.addHistory('h');
+        this.endpoints.find(a.version, NO_ADDR, 0, a.srv, a.sport)?.add(m.t, m.frame);
+        this.reconsider(a, a.rstT >= 0 ? m.t : m.t + this.timeout);
+      } else if (tcp.seq === a.serverIsn) {
+        if (m.t - a.synAckT < 0.01 && a.synAckCount === 1 && !a.synAckRetxFrame) { a.dupFrames++; return; }
+        a.synAckCount++;
+        if (!a.synAckRetxFrame) a.synAckRetxFrame = m.frame;
+        if (a.ackT >= 0 && !a.synAckAfterAckFrame) a.synAckAfterAckFrame = m.frame;
+        a.addHistory('t');
+        if (a.decided) this.reconsider(a, m.t);
+      }
+      return;
+    }
+    if (a.synAckT < 0) return;
+    if ((f & TcpFlag.ACK) && tcp.ack !== ((a.isn + 1) >>> 0) && tcp.ack - isn1 < 0x80000000 && !a.srvAckedDataFrame) {
+      a.srvAckedDataFrame = m.frame;
+      a.addHistory('a');
+    }
+    if (tcp.have >= 20 && tcp.payloadLen > 0) {
+      if (!a.srvDataFrame) a.srvDataFrame = m.frame;
+      a.addHistory('d');
+    }
+    if (f & TcpFlag.FIN) a.addHistory('f');
+    if ((a.srvAckedDataFrame || a.srvDataFrame) && !a.decided) this.reconsider(a, m.t);
+  }
+
+  private takeRst(a: Attempt, p: DecodedPacket, m: PacketMeta, afterAck: boolean): void {
+    a.rstT = m.t;
+    a.rstFrame = m.frame;
+    a.rstTtl = p.ip.ttl;
+    a.rstFlowLabel = p.ip.flowLabel;
+    a.rstAfterAck = afterAck || a.ackT >= 0;
+    a.addHistory('r');
+    this.reconsider(a, m.t + this.grace);
+  }
+
+  /**
+   * Asks for a (new) decision at `t`. A decided attempt is reviewed: its reason, flags and frames
+   * are refreshed, and a changed verdict (an answer after the timeout) is reported as a revision.
+   */
+  private reconsider(a: Attempt, t: number): void {
+    if (a.decided) a.needsReview = true;
+    this.schedule(a, t);
+  }
+
+  private icmp(p: DecodedPacket, m: PacketMeta): void {
+    const q = p.quotedIp;
+    const qt = p.quotedTcp;
+    if (q.proto !== 6) return;
+    const a = this.attempts.find(q.version, q.src, qt.sport, q.dst, qt.dport);
+    if (!a || a.icmpT >= 0) return;
+    if (qt.seq !== a.isn) return; // an error about a later segment, not about the SYN
+    a.icmpT = m.t;
+    a.icmpFrame = m.frame;
+    a.icmpFamily = p.icmp.family;
+    a.icmpType = p.icmp.type;
+    a.icmpCode = p.icmp.code;
+    a.icmpTtl = p.ip.ttl;
+    for (let i = 0; i < 4; i++) a.icmpSender[i] = p.ip.src[i];
+    a.lastT = m.t;
+    a.addHistory('i');
+    this.reconsider(a, m.t + this.grace);
+  }
+
+  private midstreamPacket(p: DecodedPacket, m: PacketMeta): void {
+    const ip = p.ip;
+    const tcp = p.tcp;
+    const s = this.scratch;
+    let mf = this.mid.find(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport) ?? this.mid.find(ip.version, ip.dst, tcp.dport, ip.src, tcp.sport);
+    if (!mf) {
+      if (this.mid.size >= 200_000) this.pruneMid();
+      mf = new MidFlow();
+      mf.setKey(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
+      this.mid.insert(mf);
+      this.midstream++;
+    }
+    mf.t = m.t;
+    const f = tcp.flags;
+    if ((f & TcpFlag.SYN) && (f & TcpFlag.ACK) && mf.synAckT < 0) {
+      this.stats.orphanSynAck++;
+      mf.synAckT = m.t;
+      mf.synAckFrame = m.frame;
+      mf.synAckAck = tcp.ack;
+      mf.synAckSeq = tcp.seq;
+      mf.synAckTtl = ip.ttl;
+      mf.synAckOpt = tcp.optionsComplete ? tcp.optMask : 0;
+    }
+    void s;
+  }
+
+  private pruneMid(): void {
+    for (const e of this.mid.values()) if (this.now - e.t > this.retain) this.mid.remove(e);
+    if (this.mid.size >= 200_000) for (const e of this.mid.values()) this.mid.remove(e);
+  }
+
+  /** Most common TTL of the attempt's server host on the attempt's interface, or -1. */
+  serverTtlOf(a: Attempt): number {
+    const h = this.hosts.find(a.version, a.srv, a.ifKey, NO_ADDR, 0);
+    return h ? h.best()[0] : -1;
+  }
+
+  /** The capture has ended: decide every attempt still waiting. */
+  finish(): void {
+    const pending: Attempt[] = [];
+    for (const a of this.attempts.values()) if (!a.decided || a.needsReview) pending.push(a);
+    pending.sort((x, y) => x.seq - y.seq);
+    for (const a of pending) {
+      this.decide(a, true);
+      a.needsReview = false;
+    }
+  }
+}

@@ -1,0 +1,62 @@
+/** The report: the JSON shapes of ../shared/CONTRACT.md, typed for library users. */
+import type { Flag, Verdict } from '../model/verdict.js';
+
+export interface HostPort {
+  ip: string;
+  port: number;
+}
+
+export interface AttemptReport {
+  client: HostPort;
+  server: HostPort;
+  verdict: Verdict;
+  flags: Flag[];
+  /** ISO-8601 UTC time of the first SYN, at the capture's precision. */
+  start: string;
+  synCount: number;
+  /** From the SYN that was answered to the first SYN-ACK, or null without a SYN-ACK. */
+  rttMs: number | null;
+  /** Milliseconds from the first SYN to the answer that decided the verdict (SYN-ACK, RST, ICMP), or null. */
+  answerMs: number | null;
+  /** 1-based frame numbers (as Wireshark counts them in `file`) of the packets that decided the verdict. */
+  frames: number[];
+  /** The capture file those frames are in. */
+  file: string;
+  /** One plain sentence. */
+  reason: string;
+  /** Zeek-style history letters (see HistoryLetter). */
+  history: string;
+  /** Client initial sequence number. */
+  isn: number;
+  /** TTL / hop limit of the answers and of the server host's own packets, where seen. */
+  ttl: { synAck?: number; rst?: number; icmp?: number; server?: number };
+  /** Hop distances derived from those TTLs (initial TTL 64, 128 or 255 minus the TTL seen). */
+  hops: { synAck?: number; rst?: number; icmp?: number; server?: number };
+  icmp?: { type: number; code: number; name: string; sender: string; senderIsServer: boolean };
+}
+
+export interface EndpointReport {
+  server: HostPort;
+  attempts: number;
+  verdicts: Partial<Record<Verdict, number>>;
+  diagnosis: string;
+  hints: string[];
+  first: string;
+  last: string;
+}
+
+export interface Summary {
+  packets: number;
+  attempts: number;
+  midstream: number;
+  verdicts: Partial<Record<Verdict, number>>;
+  warnings: string[];
+  files: string[];
+  handshakeTimeoutSec: number;
+}
+
+export interface Report {
+  attempts: AttemptReport[];
+  endpoints: EndpointReport[];
+  summary: Summary;
+}
