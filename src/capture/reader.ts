@@ -120,9 +120,15 @@ export async function readCapture(file: string, sink: PacketSink, opts: ReadOpti
   };
   let parser: UnitParser | null = null;
   let deframer: Deframer | null = null;
-  for await (const chunk of chunks) {
+  // The magic number may arrive split over several (decompressed) chunks: gather 4 bytes first.
+  let head: Buffer | null = null;
+  for await (let chunk of chunks) {
     if (chunk.length === 0) continue;
     if (!parser) {
+      head = head ? Buffer.concat([head, chunk]) : chunk;
+      if (head.length < 4) continue;
+      chunk = head;
+      head = null;
       parser = pickParser(chunk, info, rec, timedSink, damage, name);
       deframer = new Deframer(parser);
     }
@@ -134,6 +140,7 @@ export async function readCapture(file: string, sink: PacketSink, opts: ReadOpti
       opts.onHeader = undefined;
     }
   }
+  if (!parser && head) pickParser(head, info, rec, timedSink, damage, name); // throws: 1 to 3 bytes are no capture
   if (!parser || !deframer) {
     throw new SynscopeError('ERR_NOT_A_CAPTURE', `${name}: empty input (0 bytes); expected a pcap or pcapng capture`, { source: file, offset: 0 });
   }

@@ -53,6 +53,15 @@ export function decodeIpv6(buf: Buffer, off: number, end: number, ip: IpFields, 
         ip.moreFragments = (fo & 1) === 1;
         ip.id = buf.readUInt32BE(p + 4);
         len = 8;
+        if (ip.fragOffset !== 0) {
+          // A later fragment holds data, not headers: what follows is the middle of the payload.
+          if (len > remaining) return st.set(Stop.MALFORMED, layer, p - base, 'IPv6 extension header longer than the payload');
+          ip.proto = buf[p];
+          ip.payloadOff = p + len;
+          ip.payloadLen = remaining - len;
+          ip.extHeaders++;
+          return p + len;
+        }
         break;
       }
       default:

@@ -36,6 +36,8 @@ export interface EngineEvents {
 
 const NO_ADDR = new Uint32Array(4);
 const TTL_SLOTS = 4;
+/** Interface key (beyond any real one) of the entry that marks an address as some attempt's server. */
+const SERVER_MARK = 0x7fffffff;
 
 /** A host's own packets, per capture interface: the baseline a RST's TTL is compared with. */
 class HostEntry extends FlowKey {
@@ -69,7 +71,7 @@ class HostEntry extends FlowKey {
 
 const ALIVE_RING = 32;
 
-/** A server endpoint's recent SYN-ACKs: proof that a listener was alive at those times. */
+/** A server endpoint's recent SYN-ACKs and completed handshakes: proof that a listener was alive then. */
 class EndpointEntry extends FlowKey {
   readonly times = new Float64Array(ALIVE_RING).fill(-Infinity);
   readonly frames = new Float64Array(ALIVE_RING);
@@ -249,9 +251,21 @@ export class HandshakeEngine {
     this.midstreamPacket(p, m);
   }
 
+  /**
+   * TTLs are compared per capture interface: a capture taken on both sides of a router sees the
+   * same packet with two TTLs. Any host that is the server of some attempt gets a baseline on
+   * every interface its packets appear on.
+   */
   private learnHost(p: DecodedPacket, m: PacketMeta): void {
-    const h = this.hosts.find(p.ip.version, p.ip.src, m.ifKey, NO_ADDR, 0);
-    if (h) h.add(p.ip.ttl, p.ip.version, p.ip.flowLabel);
+    const ip = p.ip;
+    let h = this.hosts.find(ip.version, ip.src, m.ifKey, NO_ADDR, 0);
+    if (!h) {
+      if (!this.hosts.find(ip.version, ip.src, SERVER_MARK, NO_ADDR, 0)) return;
+      h = new HostEntry();
+      h.setKey(ip.version, ip.src, m.ifKey, NO_ADDR, 0);
+      this.hosts.insert(h);
+    }
+    h.add(ip.ttl, ip.version, ip.flowLabel);
   }
 
   private clientSyn(p: DecodedPacket, m: PacketMeta, cut: boolean): void {
@@ -301,9 +315,10 @@ export class HandshakeEngine {
   }
 
   private ensureHost(a: Attempt): void {
-    if (!this.hosts.find(a.version, a.srv, a.ifKey, NO_ADDR, 0)) {
+    for (const key of [SERVER_MARK, a.ifKey]) {
+      if (this.hosts.find(a.version, a.srv, key, NO_ADDR, 0)) continue;
       const h = new HostEntry();
-      h.setKey(a.version, a.srv, a.ifKey, NO_ADDR, 0);
+      h.setKey(a.version, a.srv, key, NO_ADDR, 0);
       this.hosts.insert(h);
     }
     if (!this.endpoints.find(a.version, NO_ADDR, 0, a.srv, a.sport)) {
@@ -362,6 +377,8 @@ export class HandshakeEngine {
       a.ackT = m.t;
       a.ackFrame = m.frame;
       a.addHistory('A');
+      // A completed handshake is proof of a live listener, like a SYN-ACK.
+      this.endpoints.find(a.version, NO_ADDR, 0, a.srv, a.sport)?.add(m.t, m.frame);
       this.schedule(a, m.t + this.timeout);
     }
     if (tcp.have >= 20 && tcp.payloadLen > 0) {

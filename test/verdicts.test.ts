@@ -1,0 +1,77 @@
+/**
+ * Every real-kernel capture in fixtures/ (made by fixtures/make-fixtures.sh inside network
+ * namespaces) against the expected verdicts written beside it, through the library API and
+ * through the CLI's JSON and NDJSON output checked by the shared contract validator.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { analyze } from '../src/analyze.js';
+import { compareExpect, parseExpect } from '../src/report/expect.js';
+import { VERDICTS } from '../src/model/verdict.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const fixtures = join(root, 'fixtures');
+const bin = join(root, 'bin', 'synscope.js');
+const validator = resolve(root, '..', 'shared', 'validate-contract.mjs');
+
+function captures(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...captures(p));
+    else if (/\.(pcap|pcapng)(\.gz)?$/.test(e.name)) out.push(p);
+  }
+  return out.sort();
+}
+
+const all = captures(fixtures);
+const withExpect = all.filter((f) => existsSync(`${f}.expect`));
+
+test('there are real-kernel fixtures with expected verdicts', () => {
+  assert.ok(withExpect.length >= 6, `only ${withExpect.length} fixtures with .expect files`);
+});
+
+for (const f of withExpect) {
+  const name = f.slice(fixtures.length + 1);
+  test(`verdicts of ${name} match ${name}.expect`, async () => {
+    const expected = parseExpect(readFileSync(`${f}.expect`, 'utf8'), `${f}.expect`);
+    const report = await analyze(f);
+    const diffs = compareExpect(expected, report.attempts);
+    assert.deepEqual(diffs, [], diffs.join('\n'));
+    assert.equal(report.attempts.length, expected.length);
+    for (const a of report.attempts) {
+      assert.ok(a.frames.length > 0 && a.frames.every((n) => Number.isInteger(n) && n >= 1));
+      assert.ok(a.reason.length > 10 && !a.reason.includes('\n'));
+    }
+  });
+}
+
+test('every verdict and contract flag appears in at least one real-kernel fixture', async () => {
+  const seenV = new Set<string>();
+  const seenF = new Set<string>();
+  for (const f of withExpect) {
+    const r = await analyze(f);
+    for (const a of r.attempts) { seenV.add(a.verdict); a.flags.forEach((x) => seenF.add(x)); }
+  }
+  const missingV = VERDICTS.filter((v) => !seenV.has(v));
+  const missingF = ['syn-retransmit', 'synack-retransmit', 'backlog-drop', 'ttl-mismatch', 'port-reuse', 'truncated'].filter((x) => !seenF.has(x));
+  assert.deepEqual({ missingV, missingF }, { missingV: [], missingF: [] });
+});
+
+const haveValidator = existsSync(validator);
+for (const f of all) {
+  const name = f.slice(fixtures.length + 1);
+  for (const form of ['json', 'ndjson'] as const) {
+    test(`${name}: --format ${form} passes the contract validator`, { skip: haveValidator ? false : `no ${validator} (the shared contract checker sits beside the repository in CI)` }, () => {
+      const run = spawnSync(process.execPath, [bin, 'analyze', f, '--format', form], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      assert.equal(run.status, 0, run.stderr);
+      const check = spawnSync(process.execPath, [validator, ...(form === 'ndjson' ? ['--ndjson'] : [])], { input: run.stdout, encoding: 'utf8' });
+      assert.equal(check.status, 0, check.stdout + check.stderr);
+      assert.match(check.stdout, /^contract ok/);
+    });
+  }
+}
