@@ -42,6 +42,8 @@ export class Attempt extends FlowKey {
   synAckCount = 0;
   serverIsn = 0;
   synAckTtl = -1;
+  /** Capture interface of the first SYN-ACK: copies on other interfaces are not retransmissions. */
+  synAckIfKey = 0;
   synAckOptMask = 0;
   /** Time of the last SYN sent before the first SYN-ACK (for the RTT, as Karn's rule wants). */
   synBeforeAckT = 0;

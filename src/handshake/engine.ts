@@ -273,7 +273,8 @@ export class HandshakeEngine {
     const tcp = p.tcp;
     let a = this.attempts.find(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
     if (a && a.isn === tcp.seq) {
-      if (m.t - a.lastSynT < 0.01) { a.dupFrames++; return; } // same SYN captured twice
+      // The same SYN captured again (on another interface, or twice on one) is not a retransmission.
+      if (m.ifKey !== a.ifKey || m.t - a.lastSynT < 0.01) { a.dupFrames++; return; }
       a.synCount++;
       a.lastSynT = m.t;
       a.lastT = m.t;
@@ -402,10 +403,11 @@ export class HandshakeEngine {
     if (f & TcpFlag.RST) {
       if (a.synAckT < 0 || a.ackT < 0) {
         // RFC 9293: in SYN-SENT only a RST that acknowledges the SYN is acceptable.
-        if (a.rstT < 0 && (f & TcpFlag.ACK) && tcp.ack === isn1 && a.synAckT < 0) {
-          this.takeRst(a, p, m, false);
-        } else if (a.rstT < 0 && a.synAckT >= 0 && tcp.seq === ((a.serverIsn + 1) >>> 0)) {
-          this.takeRst(a, p, m, false);
+        const answersSyn = (f & TcpFlag.ACK) !== 0 && tcp.ack === isn1 && a.synAckT < 0;
+        const answersSynAck = a.synAckT >= 0 && tcp.seq === ((a.serverIsn + 1) >>> 0);
+        if (answersSyn || answersSynAck) {
+          if (a.rstT < 0) this.takeRst(a, p, m, false);
+          else a.dupFrames++; // the same RST seen on another interface
         } else {
           if (!a.invalidRstFrame) a.invalidRstFrame = m.frame;
           this.stats.invalidRst++;
@@ -428,12 +430,13 @@ export class HandshakeEngine {
         a.synAckCount = 1;
         a.serverIsn = tcp.seq;
         a.synAckTtl = p.ip.ttl;
+        a.synAckIfKey = m.ifKey;
         a.synAckOptMask = tcp.optionsComplete ? tcp.optMask : 0;
         a.addHistory('h');
         this.endpoints.find(a.version, NO_ADDR, 0, a.srv, a.sport)?.add(m.t, m.frame);
         this.reconsider(a, a.rstT >= 0 ? m.t : m.t + this.timeout);
       } else if (tcp.seq === a.serverIsn) {
-        if (m.t - a.synAckT < 0.01 && a.synAckCount === 1 && !a.synAckRetxFrame) { a.dupFrames++; return; }
+        if (m.ifKey !== a.synAckIfKey || (m.t - a.synAckT < 0.01 && a.synAckCount === 1)) { a.dupFrames++; return; }
         a.synAckCount++;
         if (!a.synAckRetxFrame) a.synAckRetxFrame = m.frame;
         if (a.ackT >= 0 && !a.synAckAfterAckFrame) a.synAckAfterAckFrame = m.frame;

@@ -1,0 +1,395 @@
+/**
+ * Live capture through the optional `cap` package (a libpcap binding; see native-notes.md,
+ * "Live capture through cap"). Packets are handed over as the same reused `CaptureRecord` the file
+ * readers produce, so the handshake engine cannot tell live traffic from a capture file.
+ *
+ * What cap 0.2.1 gives and what it does not, from its source (node_modules/cap/src/binding.cc):
+ * - one Buffer for every packet: each packet is copied into the buffer passed to `open()`, over the
+ *   previous one, so consumers copy what they keep (`CaptureRecord` has the same rule);
+ * - no timestamps: each packet is stamped here, at delivery, from a monotonic clock anchored to the
+ *   wall clock once ({@link LiveClock});
+ * - immediate mode on Linux only if `dlopen("libpcap.so")` finds the unversioned library name,
+ *   which only libpcap-dev installs ({@link immediateModeAvailable});
+ * - kernel snap length fixed at 65535 and promiscuous mode always on; a shorter snap length is
+ *   had by passing a shorter buffer (the copy is cut, `truncated` is set);
+ * - no pcap_stats(): libpcap's drop counts cannot be had ({@link LiveStats}).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import { SynscopeError } from '../errors.js';
+import { CaptureRecord } from './record.js';
+
+/**
+ * The capture filter the engine needs by default, kept cheap for busy hosts: every TCP packet
+ * with SYN, RST or FIN; every TCP packet without payload (the client's handshake ACK, the
+ * server's ACK of the first data, which is how the engine tells `established` from the
+ * post-handshake kinds of `backlog-drop`); every ICMP / ICMPv6 error (they quote the SYN).
+ * Data-carrying segments, which are most of a busy host's packets and bytes, are left out.
+ * libpcap 1.10 cannot apply `tcp[]` to IPv6, so IPv6 is matched by offsets in a header without
+ * extension headers (ip6[6] next header, ip6[40..] TCP or ICMPv6).
+ */
+export const DEFAULT_FILTER = [
+  'tcp[tcpflags] & (tcp-syn|tcp-rst|tcp-fin) != 0',
+  '(tcp and ip[2:2] - ((ip[0] & 0xf) << 2) - ((tcp[12] & 0xf0) >> 2) == 0)',
+  '(icmp and icmp[icmptype] != icmp-echo and icmp[icmptype] != icmp-echoreply)',
+  '(ip6[6] == 6 and (ip6[53] & 0x07 != 0 or ip6[4:2] == (ip6[52] & 0xf0) >> 2))',
+  '(ip6[6] == 58 and ip6[40] < 128)',
+].join(' or ');
+
+/** Every TCP and ICMP packet (`--full`): what the engine can use at most. */
+export const FULL_FILTER = 'tcp or icmp or icmp6';
+
+export const DEFAULT_SNAPLEN = 65535;
+export const DEFAULT_BUFFER_SIZE = 4 * 1024 * 1024;
+
+/** How to build cap; part of every "cannot load cap" message. */
+export const BUILD_HINT = 'live capture needs the cap module built against libpcap: apt-get install libpcap-dev && npm rebuild cap (allow its install script: "allowScripts" in package.json for npm 11)';
+
+/** How to grant capture rights; part of every privilege message. */
+export const PRIVILEGE_HINT = 'run as root (sudo), or give the node binary the capabilities with `sudo setcap cap_net_raw,cap_net_admin+eip $(readlink -f $(which node))` (then every node script on this machine can capture)';
+
+export interface LiveAddress {
+  addr: string;
+  netmask?: string;
+  broadaddr?: string;
+  dstaddr?: string;
+}
+
+export interface LiveDevice {
+  name: string;
+  description?: string;
+  addresses: LiveAddress[];
+  loopback: boolean;
+}
+
+export interface LiveOptions {
+  /** Interface name as libpcap knows it (`any` for all interfaces on Linux). */
+  iface: string;
+  /** BPF capture filter (pcap-filter(7)); default {@link DEFAULT_FILTER}; '' captures everything. */
+  filter?: string;
+  /** Bytes kept of each packet, 64..65535 (cap's kernel snap length is fixed at 65535). */
+  snaplen?: number;
+  /** libpcap's kernel buffer in bytes (default 4 MiB). */
+  bufferSize?: number;
+  /** Called with each packet; the record and its bytes are reused for the next packet. */
+  onPacket(rec: CaptureRecord): void;
+  /** Called if `onPacket` throws: capture stops first. Default: rethrow. */
+  onError?(err: unknown): void;
+  /** Where timestamps come from (tests); default a {@link LiveClock}. */
+  clock?: LiveClock;
+}
+
+export interface LiveStats {
+  /** Packets delivered by libpcap. */
+  packets: number;
+  bytes: number;
+  /** Packets cut by the snap length. */
+  truncated: number;
+  /** libpcap's ps_drop + ps_ifdrop, or null when they cannot be had. */
+  drops: number | null;
+  /** Why `drops` is null, or where it came from. */
+  dropsNote: string;
+}
+
+export interface LiveHandle {
+  readonly iface: string;
+  /** LINKTYPE_ value written to pcap files. */
+  readonly linkType: number;
+  /** What cap called it. */
+  readonly capLinkType: string;
+  readonly filter: string;
+  readonly snaplen: number;
+  /** Whether libpcap's immediate mode could be switched on (null: not knowable here). */
+  readonly immediate: boolean | null;
+  /** Stops capturing (idempotent; safe inside onPacket). */
+  close(): void;
+  readonly closed: boolean;
+  stats(): LiveStats;
+}
+
+/** The part of cap's API synscope uses. */
+interface CapInstance {
+  open(device: string, filter: string, bufSize: number, buffer: Buffer): string;
+  close(): boolean;
+  on(event: 'packet', listener: (nbytes: number, truncated: boolean) => void): void;
+  setMinBytes?(n: number): void;
+}
+interface CapModule {
+  Cap: { new (): CapInstance; deviceList(): Array<{ name: string; description?: string; addresses?: LiveAddress[]; flags?: string }> };
+}
+
+let capModule: CapModule | null = null;
+
+/**
+ * Loads cap. The module is only loaded here, on first use, so that file analysis works where cap
+ * is absent or not built. `SYNSCOPE_CAP_MODULE` names another module path (tests use it to check
+ * the not-built message).
+ */
+export function loadCap(): CapModule {
+  if (capModule) return capModule;
+  const id = process.env.SYNSCOPE_CAP_MODULE || 'cap';
+  try {
+    const require = createRequire(import.meta.url);
+    const m = require(id) as CapModule;
+    if (typeof m?.Cap !== 'function') throw new Error(`${id} does not export Cap`);
+    capModule = m;
+    return m;
+  } catch (e) {
+    const why = String((e as Error)?.message ?? e).split('\n')[0];
+    throw new SynscopeError('ERR_LIVE', `${BUILD_HINT} (loading it failed: ${why})`, { cause: e });
+  }
+}
+
+/** True when cap can be loaded; never throws. */
+export function capAvailable(): boolean {
+  try {
+    loadCap();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Interfaces libpcap can capture on, with their addresses. Needs no privileges on Linux. */
+export function listDevices(): LiveDevice[] {
+  const { Cap } = loadCap();
+  let list;
+  try {
+    list = Cap.deviceList();
+  } catch (e) {
+    throw new SynscopeError('ERR_LIVE', `cannot list capture interfaces: ${(e as Error).message}`, { cause: e });
+  }
+  return list.map((d) => ({
+    name: d.name,
+    ...(d.description ? { description: d.description } : {}),
+    addresses: (d.addresses ?? []).map((a) => {
+      const o: LiveAddress = { addr: a.addr };
+      if (a.netmask) o.netmask = a.netmask;
+      if (a.broadaddr) o.broadaddr = a.broadaddr;
+      if (a.dstaddr) o.dstaddr = a.dstaddr;
+      return o;
+    }),
+    loopback: d.flags === 'PCAP_IF_LOOPBACK',
+  }));
+}
+
+/**
+ * LINKTYPE_ number (what pcap files store) for the name cap returns from open(). cap 0.2.1 names
+ * five DLTs ('NULL', 'ETHERNET', 'IEEE802_11_RADIO', 'LINKTYPE_LINUX_SLL', 'RAW') and returns
+ * "Unknown linktype N" with the DLT number for the rest; the other names are accepted for
+ * later versions of cap. DLT_RAW is 12 (14 on OpenBSD) in memory but 101 in files.
+ */
+export function linkTypeFromCap(name: string): number | null {
+  const n = name.trim().toUpperCase().replace(/^(LINKTYPE_|DLT_)/, '');
+  const known: Record<string, number> = {
+    NULL: 0, ETHERNET: 1, EN10MB: 1, RAW: 101, LOOP: 108, LINUX_SLL: 113, IEEE802_11_RADIO: 127,
+    IPV4: 228, IPV6: 229, LINUX_SLL2: 276, NFLOG: 239,
+  };
+  if (n in known) return known[n];
+  const m = /^UNKNOWN LINKTYPE (\d+)$/.exec(n);
+  if (!m) return null;
+  const dlt = Number(m[1]);
+  return dlt === 12 || dlt === 14 ? 101 : dlt;
+}
+
+/**
+ * Wall-clock time from a monotonic clock: anchored once to the wall clock (`performance.timeOrigin`
+ * has microseconds), then advanced by `process.hrtime` (nanoseconds, never steps). Stamps are
+ * therefore strictly ordered and immune to NTP steps during a capture; they say when JavaScript
+ * received a packet, which is after the kernel did (native-notes.md measures by how much).
+ */
+export class LiveClock {
+  private readonly baseNs: bigint;
+  private readonly hr0: bigint;
+
+  constructor() {
+    this.hr0 = process.hrtime.bigint();
+    const wallMs = performance.timeOrigin + performance.now();
+    this.baseNs = BigInt(Math.round(wallMs * 1e6));
+  }
+
+  /** Current time as [seconds, nanoseconds]. */
+  now(): [number, number] {
+    const ns = this.baseNs + (process.hrtime.bigint() - this.hr0);
+    return [Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n)];
+  }
+
+  /** Writes the current time into a record (tsDigits 9: the clock counts nanoseconds). */
+  stamp(rec: CaptureRecord): void {
+    const ns = this.baseNs + (process.hrtime.bigint() - this.hr0);
+    rec.tsSec = Number(ns / 1_000_000_000n);
+    rec.tsNsec = Number(ns % 1_000_000_000n);
+    rec.tsDigits = 9;
+  }
+}
+
+/**
+ * Whether cap will switch libpcap's immediate mode on. On Linux cap looks
+ * `pcap_set_immediate_mode` up with `dlopen("libpcap.so")`; without libpcap-dev only
+ * `libpcap.so.0.8` exists, immediate mode stays off, and TPACKET_V3 hands packets over in blocks,
+ * up to cap's 1000 ms read timeout late. macOS: cap sets BIOCIMMEDIATE itself. Windows: cap has
+ * setMinBytes(0). Returns null when it cannot tell.
+ */
+export function immediateModeAvailable(): boolean | null {
+  if (process.platform !== 'linux') return process.platform === 'darwin' || process.platform === 'win32' ? true : null;
+  const ld = process.env.LD_LIBRARY_PATH?.split(':').filter(Boolean) ?? [];
+  for (const dir of ld) if (existsSync(`${dir}/libpcap.so`)) return true;
+  for (const bin of ['/sbin/ldconfig', '/usr/sbin/ldconfig', 'ldconfig']) {
+    try {
+      const out = execFileSync(bin, ['-p'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000 });
+      return /^\s*libpcap\.so\s/m.test(out);
+    } catch {
+      // try the next path
+    }
+  }
+  for (const dir of ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib64', '/lib']) {
+    if (existsSync(`${dir}/libpcap.so`)) return true;
+  }
+  return null;
+}
+
+/**
+ * Length of the packet on the wire, read from its IP header, for packets cut by the snap length
+ * (cap reports only the bytes it copied). Falls back to `caplen`.
+ */
+export function wireLength(buf: Buffer, caplen: number, linkType: number): number {
+  let off: number;
+  let ether = -1;
+  switch (linkType) {
+    case 1: off = 14; ether = 12; break;
+    case 113: off = 16; ether = 14; break;
+    case 276: off = 20; ether = 0; break;
+    case 0: case 108: off = 4; break;
+    case 101: case 228: case 229: off = 0; break;
+    default: return caplen;
+  }
+  if (ether >= 0 && caplen >= ether + 2) {
+    let type = buf.readUInt16BE(ether);
+    while ((type === 0x8100 || type === 0x88a8) && linkType === 1 && caplen >= off + 4) {
+      type = buf.readUInt16BE(off + 2);
+      off += 4;
+    }
+  }
+  if (caplen < off + 8) return caplen;
+  const v = buf[off] >> 4;
+  if (v === 4 && caplen >= off + 4) return Math.max(caplen, off + buf.readUInt16BE(off + 2));
+  if (v === 6) return Math.max(caplen, off + 40 + buf.readUInt16BE(off + 4));
+  return caplen;
+}
+
+const DROPS_NOTE = 'libpcap drop counts cannot be had: cap 0.2.1 does not expose pcap_stats()';
+
+/**
+ * cap objects whose open() failed: cap leaves its pcap handle set without having initialised its
+ * poll handle, and its destructor would then stop that uninitialised poll handle. Keeping them
+ * referenced keeps the garbage collector from running that destructor (a few bytes per failure).
+ */
+const failedHandles: CapInstance[] = [];
+
+/** Opens an interface for capture. Errors are SynscopeError('ERR_LIVE') with one-line messages. */
+export function openLive(opts: LiveOptions): LiveHandle {
+  const { Cap } = loadCap();
+  const iface = opts.iface;
+  const filter = opts.filter ?? DEFAULT_FILTER;
+  const snaplen = opts.snaplen ?? DEFAULT_SNAPLEN;
+  const bufferSize = opts.bufferSize ?? DEFAULT_BUFFER_SIZE;
+  if (!Number.isInteger(snaplen) || snaplen < 64 || snaplen > 65535) {
+    throw new SynscopeError('ERR_USAGE', `snap length must be 64..65535 bytes (cap captures at most 65535), not ${snaplen}`);
+  }
+  if (!Number.isInteger(bufferSize) || bufferSize < 65536 || bufferSize > 2 ** 31 - 1) {
+    throw new SynscopeError('ERR_USAGE', `capture buffer size must be 64 KiB..2 GiB, not ${bufferSize} bytes`);
+  }
+  // Check the name first: libpcap's own message ("No such device exists") names no alternative,
+  // and cap prints a "Warning: SIOCGIFADDR ..." line for unknown names before failing.
+  const devices = listDevices();
+  if (!devices.some((d) => d.name === iface)) {
+    throw new SynscopeError('ERR_LIVE', `no capture interface "${iface}"; the interfaces are: ${describeDevices(devices)}`, { source: iface });
+  }
+  const buffer = Buffer.alloc(snaplen);
+  const c = new Cap();
+  let capLinkType: string;
+  try {
+    capLinkType = c.open(iface, filter, bufferSize, buffer);
+  } catch (e) {
+    failedHandles.push(c);
+    throw openError(e, iface, filter);
+  }
+  c.setMinBytes?.(0);
+  const linkType = linkTypeFromCap(capLinkType);
+  if (linkType === null) {
+    c.close();
+    throw new SynscopeError('ERR_LIVE', `${iface}: cap reports the link type "${capLinkType}", which synscope cannot decode`, { source: iface });
+  }
+  const clock = opts.clock ?? new LiveClock();
+  const rec = new CaptureRecord();
+  rec.buf = buffer;
+  rec.linkType = linkType;
+  rec.tsDigits = 9;
+  const stats: LiveStats = { packets: 0, bytes: 0, truncated: 0, drops: null, dropsNote: DROPS_NOTE };
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    c.close();
+  };
+  c.on('packet', (nbytes: number, truncated: boolean) => {
+    if (closed) return;
+    clock.stamp(rec);
+    stats.packets++;
+    stats.bytes += nbytes;
+    rec.off = 0;
+    rec.caplen = nbytes;
+    rec.origLen = nbytes;
+    if (truncated) {
+      stats.truncated++;
+      rec.origLen = wireLength(buffer, nbytes, linkType);
+    }
+    rec.frame = stats.packets;
+    rec.fileOffset = 0;
+    try {
+      opts.onPacket(rec);
+    } catch (e) {
+      close();
+      if (opts.onError) opts.onError(e);
+      else throw e;
+    }
+  });
+  return {
+    iface,
+    linkType,
+    capLinkType,
+    filter,
+    snaplen,
+    immediate: immediateModeAvailable(),
+    close,
+    get closed() { return closed; },
+    stats: () => ({ ...stats }),
+  };
+}
+
+function describeDevices(devices: LiveDevice[]): string {
+  if (!devices.length) return 'none (libpcap lists no interfaces: not even `lo`, so something is wrong with libpcap)';
+  return devices.map((d) => {
+    const a = d.addresses.map((x) => x.addr).filter((x) => !x.startsWith('fe80:'));
+    return a.length ? `${d.name} (${a.join(', ')})` : d.name;
+  }).join(', ');
+}
+
+/** Turns libpcap's error text from open() into one line that says what to do. */
+function openError(e: unknown, iface: string, filter: string): SynscopeError {
+  const msg = String((e as Error)?.message ?? e).trim();
+  const opts = { source: iface, cause: e };
+  if (/permission|not permitted|EPERM|EACCES|access denied/i.test(msg)) {
+    const who = typeof process.getuid === 'function' ? ` (uid ${process.getuid()})` : '';
+    return new SynscopeError('ERR_LIVE', `no permission to capture on ${iface}${who}: capturing needs CAP_NET_RAW (and CAP_NET_ADMIN for the kernel buffer and promiscuous mode); ${PRIVILEGE_HINT}; libpcap said: ${msg}`, opts);
+  }
+  if (/syntax error|can't parse filter|parse filter|expression rejects all packets|unknown (host|port|protocol)|illegal|not supported|filter/i.test(msg)) {
+    return new SynscopeError('ERR_LIVE', `bad capture filter "${filter}": libpcap said: ${msg}`, opts);
+  }
+  if (/no such device|doesn't exist|not up|network is down/i.test(msg)) {
+    return new SynscopeError('ERR_LIVE', `cannot capture on ${iface}: ${msg} (is the interface up?)`, opts);
+  }
+  return new SynscopeError('ERR_LIVE', `cannot capture on ${iface}: libpcap said: ${msg}`, opts);
+}
