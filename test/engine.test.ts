@@ -263,3 +263,22 @@ test('host and port filters keep only matching attempts', () => {
   assert.equal(run(steps, { hosts: ['203.0.113.99'] }).attempts.length, 0);
   assert.equal(run(steps, { hosts: [S] }).attempts.length, 2);
 });
+
+test('TCP Fast Open: a SYN-ACK acknowledging the SYN\'s data completes the handshake', () => {
+  const data = Buffer.from('GET / HTTP/1.1\r\n\r\n');
+  const a = only(run([syn(0, { payload: data }), synAck(0.01, { ack: ISN + 1 + data.length }), ack(0.011, { seq: ISN + 1 + data.length })]));
+  assert.equal(a.verdict, 'established');
+});
+
+test('the handshake ACK missing from the capture: the client\'s data acknowledging the SYN-ACK completes it', () => {
+  const a = only(run([syn(0), synAck(0.01),
+    { t: 0.02, pkt: ipTcp({ src: S, dst: C, sport: 80, dport: 40000, seq: SISN + 1, ack: ISN + 1, flags: 'PA', payload: Buffer.from('220 hello') }) },
+    ack(0.03, { ack: SISN + 10, flags: 'PA', payload: Buffer.from('QUIT') })]));
+  assert.equal(a.verdict, 'established');
+});
+
+test('sequence numbers wrapping past 2^32 are compared modulo 2^32', () => {
+  const isn = 0xfffffff0;
+  const a = only(run([syn(0, { seq: isn }), synAck(0.01, { ack: (isn + 1) >>> 0, seq: 0xffffffff }), ack(0.011, { seq: (isn + 1) >>> 0, ack: 0 })]));
+  assert.equal(a.verdict, 'established');
+});

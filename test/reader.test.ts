@@ -190,6 +190,8 @@ test('pcapng multi-if: two link types, two resolutions, EPB/OPB/SPB, custom and 
   // tshark shows 9 frames: frame 4 is the custom block (not a packet), frame 8 the SPB (no time).
   assert.equal(recs.length, 8);
   assert.equal(info.packets, 8);
+  // Frame numbers are Wireshark's: the custom block is frame 4, so packets after it are 5..9.
+  assert.deepEqual(recs.map((r) => r.frame), [1, 2, 3, 5, 6, 7, 8, 9]);
   assert.deepEqual(recs.map((r) => r.linkType), [1, 101, 1, 101, 1, 101, 1, 1]);
   assert.deepEqual(recs.map((r) => r.ifIndex), [0, 1, 0, 1, 0, 1, 0, 0]);
   assert.deepEqual(recs.map((r) => r.tsDigits), [6, 9, 6, 9, 6, 9, 6, 6]);

@@ -383,7 +383,7 @@ function openError(e: unknown, iface: string, filter: string): SynscopeError {
   const opts = { source: iface, cause: e };
   if (/permission|not permitted|EPERM|EACCES|access denied/i.test(msg)) {
     const who = typeof process.getuid === 'function' ? ` (uid ${process.getuid()})` : '';
-    return new SynscopeError('ERR_LIVE', `no permission to capture on ${iface}${who}: capturing needs CAP_NET_RAW (and CAP_NET_ADMIN for the kernel buffer and promiscuous mode); ${PRIVILEGE_HINT}; libpcap said: ${msg}`, opts);
+    return new SynscopeError('ERR_LIVE', `no permission to capture on ${iface}${who}: capturing needs CAP_NET_RAW; ${PRIVILEGE_HINT}; libpcap said: ${msg}`, opts);
   }
   if (/syntax error|can't parse filter|parse filter|expression rejects all packets|unknown (host|port|protocol)|illegal|not supported|filter/i.test(msg)) {
     return new SynscopeError('ERR_LIVE', `bad capture filter "${filter}": libpcap said: ${msg}`, opts);

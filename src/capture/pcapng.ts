@@ -18,6 +18,8 @@ const BLOCK_IDB = 1;
 const BLOCK_OPB = 2;
 const BLOCK_SPB = 3;
 const BLOCK_EPB = 6;
+const BLOCK_CUSTOM = 0x00000bad;
+const BLOCK_CUSTOM_NOCOPY = 0x40000bad;
 /** Largest block we accept (Wireshark's limit for a pcapng block is 16 MiB as well). */
 export const MAX_BLOCK = 16 * 1024 * 1024;
 
@@ -50,6 +52,8 @@ export class PcapngParser implements UnitParser {
   private section = -1;
   private ifaces: TsConv[] = [];
   private warnedIfid = false;
+  /** Wireshark's frame counter: packets plus custom blocks. */
+  private frames = 0;
 
   constructor(
     private readonly info: CaptureInfo,
@@ -109,7 +113,11 @@ export class PcapngParser implements UnitParser {
       case BLOCK_EPB: return this.epb(buf, off, len, fileOffset);
       case BLOCK_SPB: return this.spb(buf, off, len, fileOffset);
       case BLOCK_OPB: return this.opb(buf, off, len, fileOffset);
-      default: return; // NRB, ISB, DSB, custom and unknown blocks carry nothing we analyse.
+      case BLOCK_CUSTOM: case BLOCK_CUSTOM_NOCOPY:
+        // Wireshark shows a custom block as a frame of its own; count it so frame numbers agree.
+        this.frames++;
+        return;
+      default: return; // NRB, ISB, DSB and unknown blocks carry nothing we analyse.
     }
   }
 
@@ -246,7 +254,8 @@ export class PcapngParser implements UnitParser {
     rec.linkType = c.linkType;
     rec.tsDigits = c.digits;
     rec.ifIndex = c.globalIndex;
-    rec.frame = ++this.info.packets;
+    this.info.packets++;
+    rec.frame = ++this.frames;
     rec.fileOffset = fileOffset;
     this.sink(rec);
   }

@@ -14,6 +14,7 @@ import { isVerdict, type Verdict } from '../model/verdict.js';
 import { compareExpect, formatExpect, parseExpect } from '../report/expect.js';
 import { formatInfoText } from '../report/info-text.js';
 import { formatTable } from '../report/table.js';
+import { registerLive } from './live.js';
 import { parseIp } from '../util/ip.js';
 
 const debug = process.argv.includes('--debug');
@@ -114,6 +115,7 @@ export function buildProgram(): Command {
       process.exitCode = status;
     });
 
+  registerLive(program);
   return program;
 }
 

@@ -36,6 +36,8 @@ export class Attempt extends FlowKey {
   synCount = 1;
   readonly synFrames: number[] = [];
   portReuse = false;
+  /** Payload carried by the SYN itself (TCP Fast Open). */
+  synDataLen = 0;
 
   synAckT = -1;
   synAckFrame = 0;

@@ -12,6 +12,7 @@ import { Stop } from '../decode/status.js';
 import { DeadlineHeap } from '../flow/deadlines.js';
 import { FlowKey, FlowTable } from '../flow/table.js';
 import { ipToString, endpointToString } from '../util/ip.js';
+import { seqAdd, seqGe, seqGt } from '../util/seq.js';
 import { Attempt, pushFrame } from './attempt.js';
 import { classify, type ClassifyContext } from './classify.js';
 import type { Verdict } from '../model/verdict.js';
@@ -303,6 +304,7 @@ export class HandshakeEngine {
     a.ifKey = m.ifKey;
     a.t0 = a.lastSynT = a.synBeforeAckT = a.lastT = m.t;
     a.portReuse = reuse;
+    a.synDataLen = tcp.have >= 20 ? tcp.payloadLen : 0;
     a.truncated = cut;
     a.synFrames.push(m.frame);
     a.addHistory('S');
@@ -374,7 +376,9 @@ export class HandshakeEngine {
       if (a.ackT < 0) this.reconsider(a, m.t);
       return;
     }
-    if (a.synAckT >= 0 && a.ackT < 0 && (f & TcpFlag.ACK) && tcp.ack === ((a.serverIsn + 1) >>> 0)) {
+    // Any ACK at or beyond the server's ISN + 1 completes the handshake: the pure ACK may be
+    // missing from the capture while the client's data (acknowledging the SYN-ACK) is there.
+    if (a.synAckT >= 0 && a.ackT < 0 && (f & TcpFlag.ACK) && seqGe(tcp.ack, seqAdd(a.serverIsn, 1)) && seqGt(seqAdd(a.serverIsn, 0x10000000), tcp.ack)) {
       a.ackT = m.t;
       a.ackFrame = m.frame;
       a.addHistory('A');
@@ -397,14 +401,16 @@ export class HandshakeEngine {
   private serverPacket(a: Attempt, p: DecodedPacket, m: PacketMeta, cut: boolean): void {
     const tcp = p.tcp;
     const f = tcp.flags;
-    const isn1 = (a.isn + 1) >>> 0;
+    const isn1 = seqAdd(a.isn, 1);
+    // With TCP Fast Open the SYN carries data, and the SYN-ACK may acknowledge it too.
+    const acksSyn = (n: number) => n === isn1 || (a.synDataLen > 0 && n === seqAdd(isn1, a.synDataLen));
     a.lastT = m.t;
     if (cut) a.truncated = true;
     if (f & TcpFlag.RST) {
       if (a.synAckT < 0 || a.ackT < 0) {
         // RFC 9293: in SYN-SENT only a RST that acknowledges the SYN is acceptable.
-        const answersSyn = (f & TcpFlag.ACK) !== 0 && tcp.ack === isn1 && a.synAckT < 0;
-        const answersSynAck = a.synAckT >= 0 && tcp.seq === ((a.serverIsn + 1) >>> 0);
+        const answersSyn = (f & TcpFlag.ACK) !== 0 && acksSyn(tcp.ack) && a.synAckT < 0;
+        const answersSynAck = a.synAckT >= 0 && tcp.seq === seqAdd(a.serverIsn, 1);
         if (answersSyn || answersSynAck) {
           if (a.rstT < 0) this.takeRst(a, p, m, false);
           else a.dupFrames++; // the same RST seen on another interface
@@ -420,7 +426,7 @@ export class HandshakeEngine {
     }
     if (a.rstT >= 0 && !a.srvAfterRstFrame && !(f & TcpFlag.SYN)) a.srvAfterRstFrame = m.frame;
     if ((f & TcpFlag.SYN) && (f & TcpFlag.ACK)) {
-      if (tcp.ack !== isn1) {
+      if (!acksSyn(tcp.ack)) {
         if (!a.invalidRstFrame) a.addHistory('x');
         return;
       }
@@ -446,7 +452,7 @@ export class HandshakeEngine {
       return;
     }
     if (a.synAckT < 0) return;
-    if ((f & TcpFlag.ACK) && tcp.ack !== ((a.isn + 1) >>> 0) && tcp.ack - isn1 < 0x80000000 && !a.srvAckedDataFrame) {
+    if ((f & TcpFlag.ACK) && seqGt(tcp.ack, seqAdd(isn1, a.synDataLen)) && !a.srvAckedDataFrame) {
       a.srvAckedDataFrame = m.frame;
       a.addHistory('a');
     }

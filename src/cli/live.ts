@@ -1,0 +1,367 @@
+/**
+ * `synscope live` and `synscope devices`: live capture through cap (src/capture/live.ts) into the
+ * same Analysis that reads files. Verdicts stream as they are decided; the engine clock is moved
+ * every 200 ms while the wire is silent, so an unanswered SYN becomes `filtered` once the
+ * handshake timeout (plus the engine's answer grace) has passed without any packet.
+ */
+import { execFileSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { Analysis } from '../analyze.js';
+import {
+  DEFAULT_BUFFER_SIZE, DEFAULT_FILTER, DEFAULT_SNAPLEN, FULL_FILTER, LiveClock, listDevices, openLive,
+  type LiveHandle, type LiveStats,
+} from '../capture/live.js';
+import { PcapWriter } from '../capture/writer.js';
+import { SynscopeError } from '../errors.js';
+import { linkTypeName } from '../model/linktypes.js';
+import { isVerdict, type Verdict } from '../model/verdict.js';
+import type { AttemptReport, Report } from '../report/model.js';
+import { formatTable } from '../report/table.js';
+import { endpointToString, parseIp } from '../util/ip.js';
+
+const TICK_MS = 200;
+
+interface LiveCliOptions {
+  interface: string;
+  format: 'table' | 'ndjson';
+  duration?: string;
+  count?: string;
+  write?: string;
+  snaplen: string;
+  bufferSize: string;
+  handshakeTimeout: string;
+  host?: string[];
+  port?: string[];
+  relinquishPrivileges?: string;
+  failOn?: string;
+  full?: boolean;
+  hints: boolean;
+}
+
+export function registerLive(program: Command): void {
+  program
+    .command('live')
+    .description('capture on an interface and print each connection attempt\'s verdict the moment it is decided (refusals at once, silent drops after the handshake timeout); summary on Ctrl-C, SIGTERM, --duration or --count')
+    .argument('[filter...]', 'BPF capture filter (pcap-filter(7)) replacing the default one; keep ICMP errors in it (e.g. "tcp port 443 or icmp or icmp6")')
+    .requiredOption('-i, --interface <iface>', 'interface to capture on (`synscope devices` lists them; `any` for all on Linux)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'ndjson']).default('table'))
+    .option('--duration <seconds>', 'stop after this many seconds')
+    .option('-c, --count <packets>', 'stop after this many captured packets')
+    .option('-w, --write <file>', 'also write every captured packet to this file (classic pcap, nanosecond timestamps), flushed as packets arrive')
+    .option('-s, --snaplen <bytes>', 'bytes kept of each packet (64-65535)', String(DEFAULT_SNAPLEN))
+    .option('-B, --buffer-size <KiB>', 'libpcap kernel buffer in KiB', String(DEFAULT_BUFFER_SIZE / 1024))
+    .option('--full', `capture every TCP and ICMP packet ("${FULL_FILTER}") instead of the cheap default filter`)
+    .option('--handshake-timeout <seconds>', 'seconds without any answer before an attempt counts as filtered', '3')
+    .option('--host <ip...>', 'only attempts from or to these addresses')
+    .option('--port <port...>', 'only attempts to these server ports (also narrows the default capture filter)')
+    .option('-Z, --relinquish-privileges <user>', 'after opening the interface (and the -w file), switch to this user, as tcpdump -Z does')
+    .option('--fail-on <verdicts>', 'exit with status 1 if any attempt has one of these verdicts (comma-separated)')
+    .option('--no-hints', 'table format: leave out the next-step commands')
+    .action(async (filterWords: string[], o: LiveCliOptions) => runLive(filterWords, o));
+
+  program
+    .command('devices')
+    .description('list the interfaces live capture can use, with their addresses')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action((o: { format: 'text' | 'json' }) => {
+      const devices = listDevices();
+      if (o.format === 'json') {
+        process.stdout.write(`${JSON.stringify(devices, null, 2)}\n`);
+        return;
+      }
+      const width = Math.max(4, ...devices.map((d) => d.name.length));
+      for (const d of devices) {
+        const addrs = d.addresses.map((a) => a.addr).join(', ');
+        const notes = [d.loopback ? 'loopback' : '', d.description ?? ''].filter(Boolean).join('; ');
+        process.stdout.write(`${d.name.padEnd(width)}  ${addrs || '-'}${notes ? `  (${notes})` : ''}\n`);
+      }
+    });
+}
+
+function usage(message: string): SynscopeError {
+  return new SynscopeError('ERR_USAGE', message);
+}
+
+function positiveNumber(text: string | undefined, what: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw usage(`${what} must be a number above 0, not "${text}"`);
+  return n;
+}
+
+function parseVerdicts(s: string | undefined): Verdict[] {
+  if (!s) return [];
+  return s.split(',').map((v) => v.trim()).filter(Boolean).map((v) => {
+    if (!isVerdict(v)) throw usage(`--fail-on: "${v}" is not a verdict (established, refused, forged-reset, rejected, unreachable, filtered, backlog-drop, aborted, incomplete)`);
+    return v;
+  });
+}
+
+/** uid and primary gid of a user: /etc/passwd first, then `id` (NSS users). */
+function lookupUser(user: string): { uid: number; gid: number } {
+  try {
+    for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const f = line.split(':');
+      if (f[0] === user && f.length >= 4) return { uid: Number(f[2]), gid: Number(f[3]) };
+    }
+  } catch {
+    // no /etc/passwd: ask id
+  }
+  try {
+    const uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    const gid = Number(execFileSync('id', ['-g', user], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    if (Number.isInteger(uid) && Number.isInteger(gid)) return { uid, gid };
+  } catch {
+    // fall through
+  }
+  throw usage(`-Z ${user}: no such user`);
+}
+
+function dropPrivileges(user: string, who: { uid: number; gid: number }): string {
+  if (typeof process.setuid !== 'function' || typeof process.setgid !== 'function') {
+    throw new SynscopeError('ERR_LIVE', `-Z ${user}: this platform cannot switch users`);
+  }
+  if (process.getuid?.() !== 0 && process.geteuid?.() !== 0) {
+    return `synscope: -Z ${user}: not running as root, so there are no root privileges to drop (with setcap'd node the capabilities stay: run as root to use -Z)\n`;
+  }
+  try {
+    // The user's supplementary groups, as tcpdump -Z sets them (initgroups is not in @types/node).
+    const initgroups = (process as unknown as { initgroups?: (user: string, gid: number) => void }).initgroups;
+    if (typeof initgroups === 'function') initgroups.call(process, user, who.gid);
+    else process.setgroups?.([who.gid]);
+    process.setgid(who.gid);
+    process.setuid(who.uid);
+  } catch (e) {
+    throw new SynscopeError('ERR_LIVE', `-Z ${user}: cannot switch to uid ${who.uid} gid ${who.gid}: ${(e as Error).message}`, { cause: e });
+  }
+  let regained = false;
+  try {
+    process.setuid(0);
+    regained = true;
+  } catch {
+    // expected: root is gone for good
+  }
+  if (regained) throw new SynscopeError('ERR_LIVE', `-Z ${user}: switching users did not drop root (setuid(0) still works); stopping`);
+  return `synscope: dropped root privileges: now running as user ${user} (uid ${who.uid}, gid ${who.gid}); the capture stays open\n`;
+}
+
+function hhmmss(iso: string): string {
+  return iso.slice(11, 23);
+}
+
+function attemptLine(a: AttemptReport, width: number): string {
+  const flow = `${endpointToString(a.client.ip, a.client.port)} -> ${endpointToString(a.server.ip, a.server.port)}`;
+  const flags = a.flags.length ? ` [${a.flags.join(',')}]` : '';
+  return `${hhmmss(a.start)}  ${flow.padEnd(width)}  ${a.verdict.padEnd(12)}  ${a.reason}${flags}\n`;
+}
+
+function captureLine(h: LiveHandle, st: LiveStats, file: string | undefined): string {
+  const parts = [`${st.packets} packets captured on ${h.iface}`];
+  if (st.truncated) parts.push(`${st.truncated} cut by the snap length ${h.snaplen}`);
+  parts.push(st.drops === null ? st.dropsNote : `${st.drops} dropped by libpcap/the kernel`);
+  if (file) parts.push(`written to ${file}`);
+  return `capture: ${parts.join('; ')}\n`;
+}
+
+async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> {
+  const ndjson = o.format === 'ndjson';
+  const timeout = positiveNumber(o.handshakeTimeout, '--handshake-timeout')!;
+  const duration = positiveNumber(o.duration, '--duration');
+  const count = positiveNumber(o.count, '--count');
+  if (count !== undefined && !Number.isInteger(count)) throw usage(`--count takes a whole number of packets, not "${o.count}"`);
+  const snaplen = Number(o.snaplen);
+  if (!Number.isInteger(snaplen) || snaplen < 64 || snaplen > 65535) throw usage(`--snaplen must be 64..65535 bytes, not "${o.snaplen}"`);
+  const bufKiB = Number(o.bufferSize);
+  if (!Number.isInteger(bufKiB) || bufKiB < 64 || bufKiB > 2 * 1024 * 1024 - 1) throw usage(`--buffer-size takes KiB, 64..2097151, not "${o.bufferSize}"`);
+  const ports = (o.port ?? []).map((p) => {
+    const n = Number(p);
+    if (!Number.isInteger(n) || n < 0 || n > 65535) throw usage(`--port takes port numbers 0-65535, not "${p}"`);
+    return n;
+  });
+  for (const h of o.host ?? []) if (!parseIp(h)) throw usage(`--host takes IPv4 or IPv6 addresses, not "${h}"`);
+  const failOn = parseVerdicts(o.failOn);
+  const dropTo = o.relinquishPrivileges ? { user: o.relinquishPrivileges, ...lookupUser(o.relinquishPrivileges) } : null;
+
+  // The capture filter: the user's replaces the default (as with tcpdump); --port narrows the default.
+  const userFilter = filterWords.join(' ').trim();
+  let filter: string;
+  let filterText: string;
+  if (userFilter) {
+    filter = userFilter;
+    filterText = `"${userFilter}"`;
+  } else {
+    filter = o.full ? FULL_FILTER : DEFAULT_FILTER;
+    filterText = o.full ? `"${FULL_FILTER}"` : 'default (TCP SYN/RST/FIN, TCP without payload, ICMP errors)';
+    if (ports.length) {
+      const narrow = ports.map((p) => `tcp port ${p}`).join(' or ');
+      filter = `(${filter}) and (not tcp or ${narrow})`;
+      filterText += ` for ${ports.map((p) => `port ${p}`).join(', ')}`;
+    }
+  }
+
+  const line = (obj: unknown) => process.stdout.write(`${JSON.stringify(obj)}\n`);
+  const flowWidth = 47;
+  const an = new Analysis({
+    handshakeTimeout: timeout,
+    hosts: o.host,
+    ports,
+    onAttempt: (a) => {
+      if (ndjson) line({ type: 'attempt', ...a });
+      else process.stdout.write(attemptLine(a, flowWidth));
+    },
+    onWarning: (w) => {
+      if (ndjson) line({ type: 'warning', message: w });
+      else process.stderr.write(`synscope: warning: ${w}\n`);
+    },
+  });
+  an.beginFile(o.write ?? `live:${o.interface}`);
+
+  const clock = new LiveClock();
+  let writer: PcapWriter | null = null;
+  let fd = -1;
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let flushQueued = false;
+  let failure: unknown = null;
+  let stop: (why: string) => void = () => {};
+
+  const flush = () => {
+    flushQueued = false;
+    if (fd < 0 || !pending.length) return;
+    const chunk = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    try {
+      let done = 0;
+      while (done < chunk.length) done += writeSync(fd, chunk, done, chunk.length - done);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? String(e);
+      failure ??= new SynscopeError('ERR_LIVE', `${o.write}: writing the capture failed (${code}); capture stopped, the file holds the packets before it`, { source: o.write, cause: e });
+      try { closeSync(fd); } catch { /* already broken */ }
+      fd = -1;
+      stop('write error');
+    }
+  };
+
+  const handle = openLive({
+    iface: o.interface,
+    filter,
+    snaplen,
+    bufferSize: bufKiB * 1024,
+    clock,
+    onPacket: (rec) => {
+      if (writer) {
+        writer.writePacket(rec.tsSec, rec.tsNsec, rec.buf.subarray(rec.off, rec.off + rec.caplen), rec.origLen);
+        // One write per batch that libpcap hands over (cap delivers a batch within one callback
+        // from the event loop), and at least every 256 KiB.
+        if (pendingBytes >= 256 * 1024) flush();
+        else if (!flushQueued) { flushQueued = true; setImmediate(flush); }
+      }
+      an.packet(rec);
+      if (count !== undefined && rec.frame >= count) stop(`${count} packets`);
+    },
+    onError: (e) => {
+      failure ??= e;
+      stop('error');
+    },
+  });
+
+  try {
+    if (o.write) {
+      try {
+        fd = openSync(o.write, 'w');
+      } catch (e) {
+        throw new SynscopeError('ERR_FILE_OPEN', `${o.write}: cannot create it (${(e as NodeJS.ErrnoException).code ?? String(e)}); check the path and permissions`, { source: o.write, cause: e });
+      }
+      writer = new PcapWriter({ linkType: handle.linkType, snaplen: handle.snaplen, nanosecond: true }, (c) => { pending.push(c); pendingBytes += c.length; });
+      flush();
+    }
+    if (dropTo) process.stderr.write(dropPrivileges(dropTo.user, dropTo));
+  } catch (e) {
+    handle.close();
+    if (fd >= 0) closeSync(fd);
+    throw e;
+  }
+
+  const dev = listDevicesQuiet().find((d) => d.name === o.interface);
+  if (dev && o.interface !== 'any' && !dev.addresses.some((a) => a.addr.includes('.'))) {
+    process.stderr.write(`synscope: note: a "Warning: ... This may not actually work" line above comes from cap (pcap_lookupnet finds no IPv4 address on ${o.interface}); it is harmless: only "ip broadcast" filters need the netmask\n`);
+  }
+  if (handle.immediate === false) {
+    process.stderr.write('synscope: warning: libpcap.so (the unversioned name, installed by libpcap-dev) is missing, so cap cannot switch on immediate mode: packets may reach synscope up to 1 s late, and their timestamps (taken on delivery) are late by as much; install libpcap-dev\n');
+  }
+  process.stderr.write(`synscope: capturing on ${o.interface} (${linkTypeName(handle.linkType)}), filter: ${filterText}; handshake timeout ${timeout} s; times are UTC; stop with Ctrl-C\n`);
+  if (userFilter && !/icmp/i.test(userFilter)) {
+    process.stderr.write('synscope: note: the capture filter has no icmp term, so ICMP rejections (rejected, unreachable) cannot be seen; add "or icmp or icmp6"\n');
+  }
+
+  await new Promise<void>((resolve) => {
+    let stopped = false;
+    const tick = () => {
+      const [s, ns] = clock.now();
+      an.tick(s, ns);
+    };
+    const timer = setInterval(tick, TICK_MS);
+    const limit = duration !== undefined ? setTimeout(() => stop(`${duration} s`), duration * 1000) : null;
+    const onSignal = (sig: NodeJS.Signals) => stop(sig);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    stop = () => {
+      if (stopped) return;
+      stopped = true;
+      handle.close();
+      clearInterval(timer);
+      if (limit) clearTimeout(limit);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      // Leave the native packet callback before finishing (stop may run inside it).
+      setImmediate(resolve);
+    };
+  });
+
+  if (!failure) {
+    const [s, ns] = clock.now();
+    an.tick(s, ns);
+  }
+  flush();
+  if (fd >= 0) {
+    closeSync(fd);
+    fd = -1;
+  }
+  const report: Report = an.finish();
+  const st = handle.stats();
+  if (ndjson) {
+    for (const e of report.endpoints) line({ type: 'endpoint', ...e });
+    line({
+      type: 'summary',
+      ...report.summary,
+      capture: {
+        interface: handle.iface, linkType: handle.linkType, filter: handle.filter, snaplen: handle.snaplen,
+        packets: st.packets, truncated: st.truncated, drops: st.drops, dropsNote: st.dropsNote,
+        ...(o.write ? { file: o.write } : {}),
+      },
+    });
+  } else {
+    process.stdout.write(formatTable(report, { hints: o.hints, width: process.stdout.columns }));
+    process.stdout.write(captureLine(handle, st, o.write));
+  }
+  if (failure) throw failure;
+  if (failOn.length) {
+    const hit = report.attempts.filter((a) => failOn.includes(a.verdict));
+    if (hit.length) {
+      process.stderr.write(`synscope: ${hit.length} attempt(s) with ${[...new Set(hit.map((a) => a.verdict))].join(', ')} (--fail-on ${failOn.join(',')})\n`);
+      process.exitCode = 1;
+      return;
+    }
+  }
+  process.exitCode = 0;
+}
+
+function listDevicesQuiet() {
+  try {
+    return listDevices();
+  } catch {
+    return [];
+  }
+}
