@@ -96,7 +96,7 @@ test('forged-reset: a RST racing a real SYN-ACK for the same SYN', () => {
   assert.match(a.reason, /SYN-ACK/);
 });
 
-test('forged-reset: IPv6 RST with flow label 0 from a host whose packets all carry one', () => {
+test('an IPv6 RST with flow label 0 from a host whose packets carry one is not enough to call it forged', () => {
   const six = (src: string, dst: string, label: number, seg: Parameters<typeof tcp>[0]) =>
     ipv6({ src, dst, nextHeader: IPPROTO_TCP, hopLimit: 63, flowLabel: label }, tcp(seg, { srcIp: src, dstIp: dst }));
   const steps: Step[] = [
@@ -106,8 +106,14 @@ test('forged-reset: IPv6 RST with flow label 0 from a host whose packets all car
     { t: 1.001, pkt: six(S6, C6, 0, { sport: 80, dport: 40000, seq: 0, ack: ISN + 1, flags: 'RA' }) },
   ];
   const a = only(run(steps));
-  assert.equal(a.verdict, 'forged-reset');
-  assert.match(a.reason, /flow label/);
+  assert.equal(a.verdict, 'refused');
+  assert.match(a.reason, /flow label is 0/);
+  // With a hop-limit mismatch as well, the label is named as supporting evidence.
+  steps[3] = { t: 1.001, pkt: ipv6({ src: S6, dst: C6, nextHeader: IPPROTO_TCP, hopLimit: 64, flowLabel: 0 },
+    tcp({ sport: 80, dport: 40000, seq: 0, ack: ISN + 1, flags: 'RA' }, { srcIp: S6, dstIp: C6 })) };
+  const f = only(run(steps));
+  assert.equal(f.verdict, 'forged-reset');
+  assert.match(f.reason, /flow label/);
 });
 
 test('a RST with the wrong ACK number is ignored, as the client stack ignores it', () => {

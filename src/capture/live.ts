@@ -8,14 +8,11 @@
  *   previous one, so consumers copy what they keep (`CaptureRecord` has the same rule);
  * - no timestamps: each packet is stamped here, at delivery, from a monotonic clock anchored to the
  *   wall clock once ({@link LiveClock});
- * - immediate mode on Linux only if `dlopen("libpcap.so")` finds the unversioned library name,
- *   which only libpcap-dev installs ({@link immediateModeAvailable});
+ * - immediate mode (packets handed over one by one, not in blocks; {@link immediateModeAvailable});
  * - kernel snap length fixed at 65535 and promiscuous mode always on; a shorter snap length is
  *   had by passing a shorter buffer (the copy is cut, `truncated` is set);
  * - no pcap_stats(): libpcap's drop counts cannot be had ({@link LiveStats}).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { SynscopeError } from '../errors.js';
@@ -226,28 +223,16 @@ export class LiveClock {
 }
 
 /**
- * Whether cap will switch libpcap's immediate mode on. On Linux cap looks
- * `pcap_set_immediate_mode` up with `dlopen("libpcap.so")`; without libpcap-dev only
- * `libpcap.so.0.8` exists, immediate mode stays off, and TPACKET_V3 hands packets over in blocks,
- * up to cap's 1000 ms read timeout late. macOS: cap sets BIOCIMMEDIATE itself. Windows: cap has
- * setMinBytes(0). Returns null when it cannot tell.
+ * Whether libpcap runs in immediate mode under cap (null: unknown platform). Linux: cap calls
+ * `pcap_set_immediate_mode`, looked up with `dlsym(dlopen("libpcap.so"), ...)`. Without
+ * libpcap-dev the unversioned name is missing and dlopen returns NULL, but glibc treats
+ * `dlsym(NULL, ...)` as RTLD_DEFAULT, searched from cap.node's own scope, which holds the
+ * libpcap.so.0.8 it is linked with: immediate mode is on either way (strace shows
+ * PACKET_VERSION TPACKET_V2, the unbuffered ring; tcpdump without --immediate-mode uses V3).
+ * macOS: cap sets BIOCIMMEDIATE. Windows: setMinBytes(0), which openLive calls.
  */
 export function immediateModeAvailable(): boolean | null {
-  if (process.platform !== 'linux') return process.platform === 'darwin' || process.platform === 'win32' ? true : null;
-  const ld = process.env.LD_LIBRARY_PATH?.split(':').filter(Boolean) ?? [];
-  for (const dir of ld) if (existsSync(`${dir}/libpcap.so`)) return true;
-  for (const bin of ['/sbin/ldconfig', '/usr/sbin/ldconfig', 'ldconfig']) {
-    try {
-      const out = execFileSync(bin, ['-p'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000 });
-      return /^\s*libpcap\.so\s/m.test(out);
-    } catch {
-      // try the next path
-    }
-  }
-  for (const dir of ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib64', '/lib']) {
-    if (existsSync(`${dir}/libpcap.so`)) return true;
-  }
-  return null;
+  return process.platform === 'linux' || process.platform === 'darwin' || process.platform === 'win32' ? true : null;
 }
 
 /**

@@ -288,8 +288,8 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
   if (dev && o.interface !== 'any' && !dev.addresses.some((a) => a.addr.includes('.'))) {
     process.stderr.write(`synscope: note: a "Warning: ... This may not actually work" line above comes from cap (pcap_lookupnet finds no IPv4 address on ${o.interface}); it is harmless: only "ip broadcast" filters need the netmask\n`);
   }
-  if (handle.immediate === false) {
-    process.stderr.write('synscope: warning: libpcap.so (the unversioned name, installed by libpcap-dev) is missing, so cap cannot switch on immediate mode: packets may reach synscope up to 1 s late, and their timestamps (taken on delivery) are late by as much; install libpcap-dev\n');
+  if (handle.immediate === null) {
+    process.stderr.write('synscope: note: on this platform synscope cannot tell whether libpcap hands packets over at once (immediate mode); if it buffers them, their delivery-time stamps are late by up to the 1 s buffer timeout\n');
   }
   process.stderr.write(`synscope: capturing on ${o.interface} (${linkTypeName(handle.linkType)}), filter: ${filterText}; handshake timeout ${timeout} s; times are UTC; stop with Ctrl-C\n`);
   if (userFilter && !/icmp/i.test(userFilter)) {

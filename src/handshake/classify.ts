@@ -104,18 +104,20 @@ export function classify(a: Attempt, ctx: ClassifyContext): Decision | null {
       const where = dh > 0 ? `, ${plural(dh, 'hop')} closer than the server` : dh < 0 ? `, ${plural(-dh, 'hop')} farther than the server` : ', sent with another initial TTL';
       evidence.push(`its TTL ${a.rstTtl} differs from the TTL ${ctx.serverTtl} of ${ctx.serverIp}'s own packets${where}`);
     }
-    if (a.rstFlowLabel === 0 && ctx.serverLabelNonZero > 0 && ctx.serverLabelZero === 0 && a.version === 6) {
-      evidence.push(`its IPv6 flow label is 0 while every other packet from ${ctx.serverIp} carries one`);
-    }
     if (a.srvAfterRstFrame) evidence.push(`${ctx.server} kept sending after it (frame ${a.srvAfterRstFrame})`);
+    // A zero IPv6 flow label among labelled packets only supports other evidence: some kernels
+    // send their own resets unlabelled, and a refusal called a firewall is the worst mistake.
+    const label = a.rstFlowLabel === 0 && ctx.serverLabelNonZero > 0 && ctx.serverLabelZero === 0 && a.version === 6;
     if (evidence.length) {
+      if (label) evidence.push(`its IPv6 flow label is 0 while every other packet from ${ctx.serverIp} carries one`);
       return out('forged-reset', `the RST answering the SYN was not sent by ${ctx.serverIp}: ${evidence.join('; ')}; a firewall or middlebox rejects with tcp-reset`,
         [syn0, a.rstFrame, a.srvAfterRstFrame], extra);
     }
     const basis = ctx.serverTtlPackets > 0
-      ? `with the same TTL ${a.rstTtl} as its other packets`
-      : `(no other packet from ${ctx.serverIp} in the capture to compare its TTL ${a.rstTtl} with, so a host firewall's tcp-reset would look the same)`;
-    return out('refused', `${ctx.server} answered ${synText} with RST ${basis}: nothing is listening on that port`, [...synList, a.rstFrame]);
+      ? `with the same ${a.version === 6 ? 'hop limit' : 'TTL'} ${a.rstTtl} as its other packets`
+      : `(no other packet from ${ctx.serverIp} in the capture to compare its ${a.version === 6 ? 'hop limit' : 'TTL'} ${a.rstTtl} with, so a host firewall's tcp-reset would look the same)`;
+    const caveat = label ? ` (its flow label is 0 unlike the host's other packets, which some kernels do for their own resets too)` : '';
+    return out('refused', `${ctx.server} answered ${synText} with RST ${basis}${caveat}: nothing is listening on that port`, [...synList, a.rstFrame]);
   }
 
   if (a.icmpT >= 0) {
