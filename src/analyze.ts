@@ -1,37 +1,54 @@
 /**
  * The library entry point: capture files -> decoder -> handshake engine -> report. The CLI is a
- * thin layer over `analyze`; live capture feeds the same `Analysis` object packet by packet.
+ * thin layer over `Analysis`; live capture feeds the same object packet by packet.
+ *
+ * Attempts leave in two streams: `onAttempt` the moment a verdict is decided (NDJSON, live), and
+ * `onFinal` in order of first SYN once the attempt can no longer change much (a few seconds of
+ * capture time later, or when the engine forgets it), which is what the JSON report and the
+ * per-endpoint aggregates are built from. Memory therefore depends on the capture's rate, not its
+ * size, unless the caller asks to collect every attempt (`collect`, the default for `analyze`).
  */
 import { readCapture } from './capture/reader.js';
 import type { CaptureRecord } from './capture/record.js';
 import { Decoder } from './decode/decoder.js';
 import type { Attempt } from './handshake/attempt.js';
 import { HandshakeEngine, type EngineOptions, type PacketMeta } from './handshake/engine.js';
-import type { Verdict } from './model/verdict.js';
-import { VERDICTS } from './model/verdict.js';
+import { VERDICTS, type Verdict } from './model/verdict.js';
 import { attemptReport } from './report/attempt.js';
-import { buildEndpoints } from './report/endpoints.js';
-import type { AttemptReport, Report } from './report/model.js';
+import { EndpointTable } from './report/endpoints.js';
+import type { AttemptReport, Report, Summary } from './report/model.js';
 import { parseIp } from './util/ip.js';
 
 export interface AnalyzeOptions extends EngineOptions {
   /** Called with each attempt as soon as its verdict is decided (streaming output). */
   onAttempt?: (a: AttemptReport) => void;
+  /** Called with each attempt's final report, in order of first SYN. */
+  onFinal?: (a: AttemptReport) => void;
   /** Called when a verdict already reported changes (an answer after the timeout). */
   onRevision?: (a: AttemptReport, previous: Verdict) => void;
   onWarning?: (text: string) => void;
+  /** Keep every attempt report for `Report.attempts` (default true; false for bounded memory). */
+  collect?: boolean;
+  /** Seconds of capture time a decided attempt waits for late retransmissions before its final report (default 10). */
+  hold?: number;
   /** Only attempts whose client or server address is one of these. */
   hosts?: string[];
   /** Only attempts to these server ports. */
   ports?: number[];
 }
 
+interface Pending {
+  a: Attempt;
+  decidedAt: number;
+  /** Index in `collected` once the final report was made. */
+  index: number;
+  report: AttemptReport | null;
+}
+
 /** Streaming analysis: feed packets, then `finish()` for the report. */
 export class Analysis {
   private readonly decoder = new Decoder();
   readonly engine: HandshakeEngine;
-  private readonly reports = new Map<Attempt, AttemptReport>();
-  private readonly order: Attempt[] = [];
   private readonly warnings: string[] = [];
   private readonly files: string[] = [];
   private readonly meta: PacketMeta = { t: 0, tsSec: 0, tsNsec: 0, tsDigits: 6, frame: 0, file: 0, ifKey: 0 };
@@ -39,12 +56,27 @@ export class Analysis {
   private fileIndex = -1;
   packets = 0;
   private readonly hostFilter: Array<{ version: number; words: number[] }> | null;
+  private readonly collect: boolean;
+  private readonly hold: number;
+  private readonly collected: AttemptReport[] = [];
+  /** Decided attempts by creation number, waiting for their turn in first-SYN order. */
+  private readonly pending = new Map<number, Pending | null>();
+  /** Attempts already given a final report that may still be revised (until the engine drops them). */
+  private readonly emitted = new Map<Attempt, Pending>();
+  private nextSeq = 0;
+  private lastFlush = -Infinity;
+  private readonly endpoints = new EndpointTable();
+  private readonly counts: Partial<Record<Verdict, number>> = {};
+  private finalCount = 0;
 
   constructor(private readonly opts: AnalyzeOptions = {}) {
     this.hostFilter = opts.hosts?.length ? opts.hosts.map((h) => parseIp(h)).filter((x): x is NonNullable<typeof x> => x !== null) : null;
+    this.collect = opts.collect ?? true;
+    this.hold = opts.hold ?? 10;
     this.engine = new HandshakeEngine({
       decided: (a, previous) => this.decided(a, previous),
       warning: (w) => this.warn(w),
+      dropped: (a) => this.emitted.delete(a),
     }, opts);
   }
 
@@ -74,62 +106,96 @@ export class Analysis {
     m.file = this.fileIndex < 0 ? 0 : this.fileIndex;
     m.ifKey = rec.ifIndex * 65536 + (p.net.ifindex & 0xffff);
     this.engine.packet(p, m);
+    if (this.engine.now - this.lastFlush >= 0.5) this.flush(false);
   }
 
   /** Moves the clock without a packet (live capture: time passes while nothing arrives). */
   tick(tsSec: number, tsNsec: number): void {
     if (this.baseSec < 0) return;
     this.engine.advance((tsSec - this.baseSec) + tsNsec / 1e9);
+    this.flush(false);
   }
 
   private wanted(a: Attempt): boolean {
     if (this.opts.ports?.length && !this.opts.ports.includes(a.sport)) return false;
     if (!this.hostFilter) return true;
-    return this.hostFilter.some((h) => h.version === a.version && [a.cli, a.srv].some((w) => h.words.every((x, i) => (a.version === 4 && i > 0) || w[i] === x)));
+    const words = [a.cli, a.srv];
+    return this.hostFilter.some((h) => h.version === a.version && words.some((w) => h.words.every((x, i) => (a.version === 4 && i > 0) || w[i] === x)));
+  }
+
+  private report(a: Attempt): AttemptReport {
+    return attemptReport(a, this.files[a.file] ?? '', this.engine.serverTtlOf(a));
   }
 
   private decided(a: Attempt, previous: Verdict | null): void {
-    if (!this.wanted(a)) return;
-    const r = attemptReport(a, this.files[a.file] ?? '', this.engine.serverTtlOf(a));
     if (previous === null) {
-      this.order.push(a);
-      this.reports.set(a, r);
-      this.opts.onAttempt?.(r);
-    } else {
-      this.reports.set(a, r);
-      this.warn(`${r.client.ip}:${r.client.port} -> ${r.server.ip}:${r.server.port}: verdict revised from ${previous} to ${r.verdict} (an answer came after the handshake timeout)`);
-      this.opts.onRevision?.(r, previous);
+      if (!this.wanted(a)) { this.pending.set(a.seq, null); return; }
+      this.pending.set(a.seq, { a, decidedAt: this.engine.now, index: -1, report: null });
+      if (this.opts.onAttempt) this.opts.onAttempt(this.report(a));
+      return;
+    }
+    if (!this.wanted(a)) return;
+    const r = this.report(a);
+    this.warn(`${r.client.ip}:${r.client.port} -> ${r.server.ip}:${r.server.port}: verdict revised from ${previous} to ${r.verdict} (an answer came after the handshake timeout)`);
+    this.opts.onRevision?.(r, previous);
+    const done = this.emitted.get(a);
+    if (!done || !done.report) return; // no final report yet: it will carry the new verdict
+    this.count(done.report, -1);
+    this.count(r, 1);
+    if (done.index >= 0) this.collected[done.index] = r;
+    done.report = r;
+  }
+
+  private count(r: AttemptReport, sign: number): void {
+    this.counts[r.verdict] = (this.counts[r.verdict] ?? 0) + sign;
+    this.endpoints.add(r, sign);
+  }
+
+  /** Gives final reports, in first-SYN order, to attempts that have waited long enough. */
+  private flush(final: boolean): void {
+    this.lastFlush = this.engine.now;
+    for (;;) {
+      if (!this.pending.has(this.nextSeq)) return;
+      const p = this.pending.get(this.nextSeq);
+      if (p) {
+        if (!final && p.a.index >= 0 && this.engine.now - p.decidedAt < this.hold) return;
+        const r = this.report(p.a);
+        p.report = r;
+        this.count(r, 1);
+        this.finalCount++;
+        if (this.collect) { p.index = this.collected.length; this.collected.push(r); }
+        if (p.a.index >= 0) this.emitted.set(p.a, p);
+        this.opts.onFinal?.(r);
+      }
+      this.pending.delete(this.nextSeq);
+      this.nextSeq++;
     }
   }
 
+  /** The input has ended: decide what is left and return the report. */
   finish(extraWarnings: string[] = []): Report {
     this.engine.finish();
-    // Reports are refreshed from the final state: late retransmissions add to SYN counts and frames.
-    const attempts = this.order
-      .sort((x, y) => x.seq - y.seq)
-      .map((a) => attemptReport(a, this.files[a.file] ?? '', this.engine.serverTtlOf(a)));
+    this.flush(true);
+    if (this.pending.size) this.warn(`${this.pending.size} attempt(s) could not be ordered for the report (internal inconsistency)`);
+    return { attempts: this.collected, endpoints: this.endpoints.reports(), summary: this.summary(extraWarnings) };
+  }
+
+  summary(extraWarnings: string[] = []): Summary {
     const verdicts: Partial<Record<Verdict, number>> = {};
-    for (const v of VERDICTS) {
-      const n = attempts.filter((a) => a.verdict === v).length;
-      if (n) verdicts[v] = n;
-    }
+    for (const v of VERDICTS) if (this.counts[v]) verdicts[v] = this.counts[v];
     const st = this.engine.stats;
     const warnings = [...extraWarnings, ...this.warnings];
     if (st.invalidRst) warnings.push(`${st.invalidRst} RST(s) did not acknowledge the SYN they answered (wrong or missing ACK number): a client stack ignores them, so they are not counted as refusals`);
     if (st.truncatedTcp) warnings.push(`${st.truncatedTcp} TCP packet(s) were cut by the snap length before their flags and could not be used`);
-    if (st.evicted) warnings.push(`the attempt table reached its limit; ${st.evicted} attempt(s) were decided early (raise --max-attempts)`);
+    if (st.evicted) warnings.push(`the attempt table reached its limit of ${this.engine.maxAttempts} attempts; ${st.evicted} attempt(s) were decided early (raise --max-attempts)`);
     return {
-      attempts,
-      endpoints: buildEndpoints(attempts),
-      summary: {
-        packets: this.packets,
-        attempts: attempts.length,
-        midstream: this.engine.midstream,
-        verdicts,
-        warnings,
-        files: [...this.files],
-        handshakeTimeoutSec: this.engine.timeout,
-      },
+      packets: this.packets,
+      attempts: this.finalCount,
+      midstream: this.engine.midstream,
+      verdicts,
+      warnings,
+      files: [...this.files],
+      handshakeTimeoutSec: this.engine.timeout,
     };
   }
 }

@@ -14,6 +14,7 @@ import { isVerdict, type Verdict } from '../model/verdict.js';
 import { compareExpect, formatExpect, parseExpect } from '../report/expect.js';
 import { formatInfoText } from '../report/info-text.js';
 import { formatTable } from '../report/table.js';
+import { JsonReportWriter } from '../report/json-stream.js';
 import { registerLive } from './live.js';
 import { parseIp } from '../util/ip.js';
 
@@ -67,6 +68,7 @@ export function buildProgram(): Command {
     .option('--port <port...>', 'only attempts to these server ports')
     .option('--handshake-timeout <seconds>', 'seconds without any answer before an attempt counts as filtered', '3')
     .option('--no-hints', 'table format: leave out the next-step commands')
+    .option('--max-attempts <n>', 'most attempts held undecided at once (a SYN flood beyond it is decided early, with a warning)')
     .action(async (files: string[], o: AnalyzeCliOptions) => {
       if (files.filter((f) => f === '-').length > 1) throw new SynscopeError('ERR_USAGE', 'standard input (-) can be named only once');
       const failOn = parseVerdictList(o.failOn);
@@ -81,18 +83,24 @@ export function buildProgram(): Command {
       const expected = o.expect ? parseExpect(await readText(o.expect), o.expect) : null;
       const ndjson = o.format === 'ndjson';
       const line = (obj: unknown) => process.stdout.write(`${JSON.stringify(obj)}\n`);
+      const json = o.format === 'json' ? new JsonReportWriter((s) => process.stdout.write(s)) : null;
+      // Every attempt is kept only when something needs the list; otherwise memory stays bounded.
+      const collect = Boolean(expected || o.writeExpect || o.details);
       const report = await analyze(files, {
         handshakeTimeout: timeout,
+        maxAttempts: o.maxAttempts === undefined ? undefined : positiveInt(o.maxAttempts, '--max-attempts'),
         hosts: o.host,
         ports,
+        collect,
         onAttempt: ndjson ? (a) => line({ type: 'attempt', ...a }) : undefined,
+        onFinal: json ? (a) => json.attempt(a) : undefined,
         onWarning: ndjson ? (w) => line({ type: 'warning', message: w }) : undefined,
       });
       if (ndjson) {
         for (const e of report.endpoints) line({ type: 'endpoint', ...e });
         line({ type: 'summary', ...report.summary });
-      } else if (o.format === 'json') {
-        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      } else if (json) {
+        json.end(report.endpoints, report.summary);
       } else {
         process.stdout.write(formatTable(report, { details: o.details, hints: o.hints, width: process.stdout.columns }));
       }
@@ -106,9 +114,10 @@ export function buildProgram(): Command {
         } else if (!ndjson && o.format !== 'json') process.stderr.write(`synscope: all ${expected.length} attempts match ${o.expect}\n`);
       }
       if (failOn.length) {
-        const hit = report.attempts.filter((a) => failOn.includes(a.verdict));
+        const hit = failOn.filter((v) => (report.summary.verdicts[v] ?? 0) > 0);
         if (hit.length) {
-          process.stderr.write(`synscope: ${hit.length} attempt(s) with ${[...new Set(hit.map((a) => a.verdict))].join(', ')} (--fail-on ${failOn.join(',')})\n`);
+          const n = hit.reduce((sum, v) => sum + (report.summary.verdicts[v] ?? 0), 0);
+          process.stderr.write(`synscope: ${n} attempt(s) with ${hit.join(', ')} (--fail-on ${failOn.join(',')})\n`);
           status = 1;
         }
       }
@@ -129,6 +138,13 @@ interface AnalyzeCliOptions {
   port?: string[];
   handshakeTimeout: string;
   hints: boolean;
+  maxAttempts?: string;
+}
+
+function positiveInt(s: string, option: string): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1) throw new SynscopeError('ERR_USAGE', `${option} takes a whole number above 0, not "${s}"`);
+  return n;
 }
 
 function parseVerdictList(s: string | undefined): Verdict[] {

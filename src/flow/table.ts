@@ -1,25 +1,30 @@
 /**
- * A flow table keyed by a directed 4-tuple (client address and port -> server address and port),
- * hashed from numbers so a lookup builds no string. Entries carry their own key and chain
- * through `next`, so inserting allocates only the entry itself and lookups allocate nothing.
+ * A flow table keyed by a directed 4-tuple (client address and port -> server address and port).
+ * Open addressing with linear probing over an Int32Array of entry indices, so a lookup hashes a
+ * few numbers and compares fields: it builds no string and allocates nothing. Entries carry their
+ * own key; removal shifts the probe run back, so no tombstones accumulate.
  */
 
 export class FlowKey {
   version = 0;
-  readonly cli = new Uint32Array(4);
-  readonly srv = new Uint32Array(4);
+  c0 = 0; c1 = 0; c2 = 0; c3 = 0;
+  s0 = 0; s1 = 0; s2 = 0; s3 = 0;
   cport = 0;
   sport = 0;
   hash = 0;
-  /** Next entry with the same hash (collision chain). */
-  next: FlowKey | null = null;
+  /** Index in the table's entry array, -1 when not in a table. */
+  index = -1;
 
-  /** Copies the tuple from decoded address words. */
+  /** Copies the tuple from decoded address words (IPv4 uses word 0 only). */
   setKey(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number): void {
     this.version = version;
-    for (let i = 0; i < 4; i++) {
-      this.cli[i] = cli[i];
-      this.srv[i] = srv[i];
+    this.c0 = cli[0];
+    this.s0 = srv[0];
+    if (version === 6) {
+      this.c1 = cli[1]; this.c2 = cli[2]; this.c3 = cli[3];
+      this.s1 = srv[1]; this.s2 = srv[2]; this.s3 = srv[3];
+    } else {
+      this.c1 = this.c2 = this.c3 = this.s1 = this.s2 = this.s3 = 0;
     }
     this.cport = cport;
     this.sport = sport;
@@ -27,79 +32,124 @@ export class FlowKey {
   }
 
   matches(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number): boolean {
-    if (this.cport !== cport || this.sport !== sport || this.version !== version) return false;
-    const c = this.cli;
-    const s = this.srv;
-    return c[0] === cli[0] && s[0] === srv[0] && c[1] === cli[1] && s[1] === srv[1]
-      && c[2] === cli[2] && s[2] === srv[2] && c[3] === cli[3] && s[3] === srv[3];
+    if (this.cport !== cport || this.sport !== sport || this.c0 !== cli[0] || this.s0 !== srv[0] || this.version !== version) return false;
+    return version !== 6 || (this.c1 === cli[1] && this.c2 === cli[2] && this.c3 === cli[3]
+      && this.s1 === srv[1] && this.s2 === srv[2] && this.s3 === srv[3]);
+  }
+
+  /** Address words, for reports (allocates). */
+  get cli(): number[] {
+    return [this.c0, this.c1, this.c2, this.c3];
+  }
+
+  get srv(): number[] {
+    return [this.s0, this.s1, this.s2, this.s3];
   }
 }
 
 function mix(h: number, v: number): number {
   h = Math.imul(h ^ v, 0x9e3779b1);
-  return (h ^ (h >>> 15)) | 0;
+  return h ^ (h >>> 15);
 }
 
 export function hashTuple(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number): number {
-  let h = version;
-  h = mix(h, cli[0]); h = mix(h, srv[0]);
+  let h = mix(version, cli[0]);
+  h = mix(h, srv[0]);
   if (version === 6) {
     h = mix(h, cli[1]); h = mix(h, cli[2]); h = mix(h, cli[3]);
     h = mix(h, srv[1]); h = mix(h, srv[2]); h = mix(h, srv[3]);
   }
   h = mix(h, (cport << 16) | sport);
-  // Small integers keep V8's Map on its fast path for number keys.
-  return h & 0x3fffffff;
+  return Math.imul(h ^ (h >>> 13), 0x85ebca6b) >>> 0;
 }
 
 export class FlowTable<E extends FlowKey> {
-  private readonly buckets = new Map<number, E>();
+  private slots: Int32Array;
+  private mask: number;
+  private entries: Array<E | undefined> = [];
+  private free: number[] = [];
   size = 0;
 
-  find(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number): E | undefined {
-    let e: FlowKey | null | undefined = this.buckets.get(hashTuple(version, cli, cport, srv, sport));
-    while (e) {
-      if (e.matches(version, cli, cport, srv, sport)) return e as E;
-      e = e.next;
-    }
-    return undefined;
+  constructor(initialCapacity = 1024) {
+    let cap = 16;
+    while (cap < initialCapacity * 2) cap *= 2;
+    this.slots = new Int32Array(cap);
+    this.mask = cap - 1;
   }
 
-  /** Adds an entry whose key is set; an entry with the same tuple must have been removed first. */
+  find(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number): E | undefined {
+    const slots = this.slots;
+    const mask = this.mask;
+    const h = hashTuple(version, cli, cport, srv, sport);
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const s = slots[i];
+      if (s === 0) return undefined;
+      const e = this.entries[s - 1]!;
+      if (e.hash === h && e.matches(version, cli, cport, srv, sport)) return e;
+    }
+  }
+
+  /** Adds an entry whose key is set (an entry with the same tuple must not be in the table). */
   insert(e: E): void {
-    const head = this.buckets.get(e.hash);
-    e.next = head ?? null;
-    this.buckets.set(e.hash, e);
+    if ((this.size + 1) * 2 > this.slots.length) this.grow();
+    const idx = this.free.length ? this.free.pop()! : this.entries.length;
+    this.entries[idx] = e;
+    e.index = idx;
+    this.place(e.hash, idx + 1);
     this.size++;
   }
 
+  private place(hash: number, value: number): void {
+    const slots = this.slots;
+    const mask = this.mask;
+    let i = hash & mask;
+    while (slots[i] !== 0) i = (i + 1) & mask;
+    slots[i] = value;
+  }
+
   remove(e: E): boolean {
-    const head = this.buckets.get(e.hash);
-    if (!head) return false;
-    if (head === e) {
-      if (e.next) this.buckets.set(e.hash, e.next as E);
-      else this.buckets.delete(e.hash);
-      e.next = null;
-      this.size--;
-      return true;
+    const idx = e.index;
+    if (idx < 0 || this.entries[idx] !== e) return false;
+    const slots = this.slots;
+    const mask = this.mask;
+    let i = e.hash & mask;
+    while (slots[i] !== idx + 1) {
+      if (slots[i] === 0) return false;
+      i = (i + 1) & mask;
     }
-    let prev: FlowKey = head;
-    while (prev.next && prev.next !== e) prev = prev.next;
-    if (prev.next !== e) return false;
-    prev.next = e.next;
-    e.next = null;
+    // Backward-shift deletion keeps every probe run unbroken.
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const s = slots[j];
+      if (s === 0) break;
+      const home = this.entries[s - 1]!.hash & mask;
+      const between = i <= j ? home > i && home <= j : home > i || home <= j;
+      if (!between) {
+        slots[i] = s;
+        i = j;
+      }
+    }
+    slots[i] = 0;
+    this.entries[idx] = undefined;
+    this.free.push(idx);
+    e.index = -1;
     this.size--;
     return true;
   }
 
-  *values(): IterableIterator<E> {
-    for (const head of this.buckets.values()) {
-      let e: FlowKey | null = head;
-      while (e) {
-        const next: FlowKey | null = e.next;
-        yield e as E;
-        e = next;
-      }
+  private grow(): void {
+    const cap = this.slots.length * 2;
+    this.slots = new Int32Array(cap);
+    this.mask = cap - 1;
+    for (let idx = 0; idx < this.entries.length; idx++) {
+      const e = this.entries[idx];
+      if (e) this.place(e.hash, idx + 1);
     }
+  }
+
+  /** Entries, in no particular order (a snapshot: safe to remove while iterating). */
+  values(): E[] {
+    return this.entries.filter((e): e is E => e !== undefined);
   }
 }

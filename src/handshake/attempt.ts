@@ -33,6 +33,8 @@ export class Attempt extends FlowKey {
   ifKey = 0;
   t0 = 0;
   lastSynT = 0;
+  /** The SYN before the last one (the last back-off is lastSynT - prevSynT). */
+  prevSynT = 0;
   synCount = 1;
   readonly synFrames: number[] = [];
   portReuse = false;
@@ -75,6 +77,7 @@ export class Attempt extends FlowKey {
   cliRstT = -1;
   cliRstFrame = 0;
   cliFinFrame = 0;
+  srvFinFrame = 0;
 
   icmpT = -1;
   icmpFrame = 0;
@@ -82,7 +85,8 @@ export class Attempt extends FlowKey {
   icmpType = 0;
   icmpCode = 0;
   icmpTtl = 0;
-  readonly icmpSender = new Uint32Array(4);
+  /** Address words of the ICMP error's sender. */
+  readonly icmpSender: number[] = [0, 0, 0, 0];
 
   truncated = false;
   dupFrames = 0;

@@ -33,6 +33,8 @@ export interface EngineEvents {
   /** An attempt's verdict is decided; `previous` is set when an earlier verdict was revised. */
   decided(a: Attempt, previous: Verdict | null): void;
   warning?(text: string): void;
+  /** The engine forgot the attempt: no later packet will change it. */
+  dropped?(a: Attempt): void;
 }
 
 const NO_ADDR = new Uint32Array(4);
@@ -124,7 +126,7 @@ export class HandshakeEngine {
   readonly timeout: number;
   private readonly grace: number;
   private readonly retain: number;
-  private readonly maxAttempts: number;
+  readonly maxAttempts: number;
   private readonly attempts = new FlowTable<Attempt>();
   private readonly hosts = new FlowTable<HostEntry>();
   private readonly endpoints = new FlowTable<EndpointEntry>();
@@ -181,8 +183,28 @@ export class HandshakeEngine {
       a.needsReview = false;
     }
     if (final) return;
-    if (this.now >= a.lastT + this.retain) this.attempts.remove(a);
-    else this.schedule(a, a.lastT + this.retain);
+    const dropAt = a.lastT + this.linger(a);
+    if (this.now >= dropAt) this.drop(a);
+    else this.schedule(a, dropAt);
+  }
+
+  /**
+   * How long a decided attempt stays in the table after its last packet, to recognise its late
+   * packets (retransmissions, final ACKs) instead of counting them as midstream flows. A closed
+   * connection or a refused attempt sees nothing more after a few seconds; a client still
+   * retransmitting its SYN waits about twice its last back-off; an open connection waits long.
+   */
+  private linger(a: Attempt): number {
+    const CLOSED = 5;
+    if (a.rstT >= 0 || a.cliRstT >= 0 || (a.cliFinFrame && a.srvFinFrame)) return CLOSED;
+    if (a.verdict === 'refused' || a.verdict === 'rejected' || a.verdict === 'aborted') return CLOSED;
+    if (a.synAckT < 0) return Math.min(this.retain, Math.max(CLOSED, 2.5 * (a.lastSynT - a.prevSynT)));
+    return this.retain;
+  }
+
+  private drop(a: Attempt): void {
+    this.attempts.remove(a);
+    this.events.dropped?.(a);
   }
 
   private decide(a: Attempt, final: boolean): boolean {
@@ -277,6 +299,7 @@ export class HandshakeEngine {
       // The same SYN captured again (on another interface, or twice on one) is not a retransmission.
       if (m.ifKey !== a.ifKey || m.t - a.lastSynT < 0.01) { a.dupFrames++; return; }
       a.synCount++;
+      a.prevSynT = a.lastSynT;
       a.lastSynT = m.t;
       a.lastT = m.t;
       if (a.synAckT < 0) a.synBeforeAckT = m.t;
@@ -290,7 +313,7 @@ export class HandshakeEngine {
     if (a) {
       // Same 4-tuple, new ISN: the old attempt is over, whatever it was waiting for.
       if (!a.decided) this.wakeFinal(a);
-      this.attempts.remove(a);
+      this.drop(a);
       reuse = true;
     }
     a = new Attempt();
@@ -302,7 +325,7 @@ export class HandshakeEngine {
     a.startNsec = m.tsNsec;
     a.tsDigits = m.tsDigits;
     a.ifKey = m.ifKey;
-    a.t0 = a.lastSynT = a.synBeforeAckT = a.lastT = m.t;
+    a.t0 = a.lastSynT = a.prevSynT = a.synBeforeAckT = a.lastT = m.t;
     a.portReuse = reuse;
     a.synDataLen = tcp.have >= 20 ? tcp.payloadLen : 0;
     a.truncated = cut;
@@ -351,13 +374,15 @@ export class HandshakeEngine {
 
   private evictOne(): void {
     // Under a SYN flood the table would grow without bound: decide the oldest waiting attempt now.
-    this.stats.evicted++;
-    const when = this.heap.peekTime();
-    const a = this.heap.pop();
-    if (!a) return;
-    if (a.heapAt === when) a.heapAt = Infinity;
-    if (!a.decided) this.wakeFinal(a);
-    this.attempts.remove(a);
+    while (this.attempts.size > this.maxAttempts && this.heap.size > 0) {
+      const when = this.heap.peekTime();
+      const a = this.heap.pop()!;
+      if (a.heapAt === when) a.heapAt = Infinity;
+      if (a.index < 0) continue; // already gone: a stale wake-up
+      this.stats.evicted++;
+      if (!a.decided) this.wakeFinal(a);
+      this.drop(a);
+    }
   }
 
   /** Decides now with what is known (the attempt will see no more packets). */
@@ -460,7 +485,10 @@ export class HandshakeEngine {
       if (!a.srvDataFrame) a.srvDataFrame = m.frame;
       a.addHistory('d');
     }
-    if (f & TcpFlag.FIN) a.addHistory('f');
+    if (f & TcpFlag.FIN) {
+      if (!a.srvFinFrame) a.srvFinFrame = m.frame;
+      a.addHistory('f');
+    }
     if ((a.srvAckedDataFrame || a.srvDataFrame) && !a.decided) this.reconsider(a, m.t);
   }
 

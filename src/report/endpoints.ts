@@ -1,51 +1,90 @@
 /**
  * Per server endpoint: verdict counts, a diagnosis in an SRE's words, and the commands to run
- * next. Built from the attempt reports, in order of first SYN.
+ * next. Aggregated attempt by attempt (bounded state per endpoint), so a capture of any size
+ * needs memory only for its endpoints.
  */
-import type { Verdict } from '../model/verdict.js';
+import { VERDICTS, type Verdict } from '../model/verdict.js';
 import { endpointToString } from '../util/ip.js';
 import type { AttemptReport, EndpointReport } from './model.js';
 
-interface Group {
-  key: string;
-  list: AttemptReport[];
+const MAX_RUNS = 64;
+const MAX_SENDERS = 8;
+
+interface Run { up: boolean; first: string; last: string; n: number }
+
+export class EndpointAggregate {
+  attempts = 0;
+  readonly verdicts: Partial<Record<Verdict, number>> = {};
+  first = '';
+  last = '';
+  /** Established / refused alternation, in order of first SYN (for "went away and came back"). */
+  readonly runs: Run[] = [];
+  runsTruncated = false;
+  readonly rejectSenders = new Map<string, { name: string; own: boolean }>();
+  readonly unreachSenders = new Map<string, string>();
+  forgedHops: number | null = null;
+  delayedEstablished = 0;
+
+  constructor(readonly ip: string, readonly port: number) {}
+
+  add(a: AttemptReport, sign = 1): void {
+    this.attempts += sign;
+    this.verdicts[a.verdict] = (this.verdicts[a.verdict] ?? 0) + sign;
+    if (sign < 0) return; // a revision: the counts change, the history of what was seen stays
+    if (!this.first) this.first = a.start;
+    this.last = a.start;
+    if (a.verdict === 'established' || a.verdict === 'refused') {
+      const up = a.verdict === 'established';
+      const r = this.runs[this.runs.length - 1];
+      if (r && r.up === up) { r.last = a.start; r.n++; } else if (this.runs.length < MAX_RUNS) this.runs.push({ up, first: a.start, last: a.start, n: 1 });
+      else this.runsTruncated = true;
+    }
+    if (a.icmp && a.verdict === 'rejected' && this.rejectSenders.size < MAX_SENDERS) this.rejectSenders.set(a.icmp.sender, { name: a.icmp.name, own: a.icmp.senderIsServer });
+    if (a.icmp && a.verdict === 'unreachable' && this.unreachSenders.size < MAX_SENDERS) this.unreachSenders.set(a.icmp.sender, a.icmp.name);
+    if (a.verdict === 'forged-reset' && this.forgedHops === null && a.hops.rst !== undefined && a.hops.server !== undefined) this.forgedHops = a.hops.server - a.hops.rst;
+    if (a.verdict === 'established' && a.flags.includes('backlog-drop')) this.delayedEstablished++;
+  }
+}
+
+/** Keeps one aggregate per server endpoint, in order of first appearance. */
+export class EndpointTable {
+  private readonly map = new Map<string, EndpointAggregate>();
+
+  add(a: AttemptReport, sign = 1): void {
+    const key = endpointToString(a.server.ip, a.server.port);
+    let e = this.map.get(key);
+    if (!e) this.map.set(key, (e = new EndpointAggregate(a.server.ip, a.server.port)));
+    e.add(a, sign);
+  }
+
+  reports(): EndpointReport[] {
+    const all = [...this.map.values()].filter((e) => e.attempts > 0);
+    return all.map((e) => endpointReport(e, all));
+  }
 }
 
 export function buildEndpoints(attempts: AttemptReport[]): EndpointReport[] {
-  const groups = new Map<string, Group>();
-  for (const a of attempts) {
-    const key = endpointToString(a.server.ip, a.server.port);
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { key, list: [] }));
-    g.list.push(a);
-  }
-  const all = [...groups.values()];
-  return all.map((g) => endpoint(g, all));
+  const t = new EndpointTable();
+  for (const a of attempts) t.add(a);
+  return t.reports();
 }
 
-function count(list: AttemptReport[]): Partial<Record<Verdict, number>> {
-  const c: Partial<Record<Verdict, number>> = {};
-  for (const a of list) c[a.verdict] = (c[a.verdict] ?? 0) + 1;
-  return c;
-}
-
-function endpoint(g: Group, all: Group[]): EndpointReport {
-  const list = g.list;
-  const { ip, port } = list[0].server;
-  const c = count(list);
+function endpointReport(g: EndpointAggregate, all: EndpointAggregate[]): EndpointReport {
+  const { ip, port } = g;
+  const c = g.verdicts;
   const parts: string[] = [];
   const hints: string[] = [];
   const hint = (h: string) => { if (!hints.includes(h)) hints.push(h); };
   const n = (v: Verdict) => c[v] ?? 0;
-  const v6 = ip.includes(':');
-  const ipt = v6 ? 'ip6tables' : 'iptables';
+  const ipt = ip.includes(':') ? 'ip6tables' : 'iptables';
 
-  if (n('established') && n('refused')) parts.push(listenerTimeline(list));
+  if (n('established') && n('refused')) parts.push(listenerTimeline(g));
   else if (n('refused')) {
     parts.push('nothing listening: the host itself answers RST');
-    const elsewhere = all.filter((o) => o !== g && o.list[0].server.port === port && o.list.some((a) => a.verdict === 'established'));
+    const elsewhere = all.filter((o) => o !== g && o.port === port && (o.verdicts.established ?? 0) > 0);
     if (elsewhere.length) {
-      parts.push(`port ${port} answers on ${elsewhere.map((o) => o.list[0].server.ip).join(', ')} but refuses on ${ip}: if that is the same host, the service is bound to one address only`);
+      parts.push(`port ${port} answers on ${elsewhere.map((o) => o.ip).join(', ')} but refuses on ${ip}: if that is the same host, the service is bound to one address only`);
+      hint(`ss -ltn 'sport = :${port}'   # on the server: a listen address of ${elsewhere[0].ip} (not ${ip.includes(':') ? '[::]' : '0.0.0.0'}) explains it`);
     }
   } else if (n('established')) parts.push('accepting connections');
   if (n('refused')) {
@@ -53,9 +92,7 @@ function endpoint(g: Group, all: Group[]): EndpointReport {
     hint(`systemctl --failed; journalctl -n 50   # on ${ip}: did the service die or fail to start?`);
   }
   if (n('forged-reset')) {
-    const hops = list.filter((a) => a.verdict === 'forged-reset' && a.hops.rst !== undefined && a.hops.server !== undefined)
-      .map((a) => a.hops.server! - a.hops.rst!);
-    const h = hops.length ? hops[0] : null;
+    const h = g.forgedHops;
     parts.push(h !== null && h > 0 ? `reset forged by a device ${h} hop${h === 1 ? '' : 's'} before the server (RST TTL unlike the server's)`
       : h !== null && h === 0 ? 'reset forged by a device sending with another initial TTL than the server'
         : 'reset forged by a middlebox (RST unlike the server\'s own packets)');
@@ -63,12 +100,12 @@ function endpoint(g: Group, all: Group[]): EndpointReport {
     hint(`${ipt} -S | grep -- '--reject-with tcp-reset'; nft list ruleset | grep -i 'reject with tcp reset'   # on firewalls along the path`);
   }
   if (n('rejected')) {
-    const senders = unique(list.filter((a) => a.verdict === 'rejected' && a.icmp).map((a) => `${a.icmp!.sender} (${a.icmp!.name}${a.icmp!.senderIsServer ? ', the server itself' : ''})`));
+    const senders = [...g.rejectSenders].map(([s, v]) => `${s} (${v.name}${v.own ? ', the server itself' : ''})`);
     parts.push(`REJECT rule at ${senders.join(', ') || 'an ICMP sender'}`);
-    hint(`${ipt} -S | grep -i reject; nft list ruleset | grep -i reject   # on ${unique(list.filter((a) => a.icmp).map((a) => a.icmp!.sender)).join(', ') || ip}`);
+    hint(`${ipt} -S | grep -i reject; nft list ruleset | grep -i reject   # on ${[...g.rejectSenders.keys()].join(', ') || ip}`);
   }
   if (n('unreachable')) {
-    const senders = unique(list.filter((a) => a.verdict === 'unreachable' && a.icmp).map((a) => `${a.icmp!.sender} (${a.icmp!.name})`));
+    const senders = [...g.unreachSenders].map(([s, name]) => `${s} (${name})`);
     parts.push(`unreachable: ${senders.join(', ')} reports no way to ${ip}`);
     hint(`ip route get ${ip}; traceroute ${ip}   # where does the path end?`);
     hint(`ip neigh show ${ip}   # on the last router: does the host answer ARP/NDP (is it up)?`);
@@ -81,49 +118,31 @@ function endpoint(g: Group, all: Group[]): EndpointReport {
   if (n('backlog-drop')) {
     const live = n('established');
     parts.push(`listen backlog overflow: a live listener${live ? ` (it completed ${live} handshake(s))` : ''} dropped ${n('backlog-drop')} attempt(s)`);
+  }
+  if (n('backlog-drop') || g.delayedEstablished) {
+    if (!n('backlog-drop')) parts.push(`${g.delayedEstablished} established attempt(s) were delayed by a full listen queue`);
     hint(`nstat -az TcpExtListenOverflows TcpExtListenDrops TcpExtTCPReqQFullDrop   # on ${ip}: counters rising?`);
     hint(`ss -ltn 'sport = :${port}'   # Recv-Q (accept queue now) against Send-Q (its size)`);
     hint('sysctl net.core.somaxconn net.ipv4.tcp_max_syn_backlog net.ipv4.tcp_syncookies net.ipv4.tcp_abort_on_overflow');
     hint('raise the listen() backlog in the application and make it accept() faster');
-  }
-  const flaggedBacklog = list.filter((a) => a.verdict === 'established' && a.flags.includes('backlog-drop')).length;
-  if (flaggedBacklog && !n('backlog-drop')) {
-    parts.push(`${flaggedBacklog} established attempt(s) were delayed by a full listen queue`);
-    hint(`nstat -az TcpExtListenOverflows TcpExtListenDrops   # on ${ip}`);
   }
   if (n('aborted')) parts.push(`${n('aborted')} attempt(s) abandoned by the client after the server answered (half-open scan, or client-side timeout)`);
   if (n('incomplete')) {
     parts.push(`${n('incomplete')} attempt(s) undecided: the capture ended too soon`);
     hint('capture for longer: at least the handshake timeout after the last SYN');
   }
-  return {
-    server: { ip, port },
-    attempts: list.length,
-    verdicts: c,
-    diagnosis: parts.join('; '),
-    hints,
-    first: list[0].start,
-    last: list[list.length - 1].start,
-  };
+  const verdicts: Partial<Record<Verdict, number>> = {};
+  for (const v of VERDICTS) if (n(v)) verdicts[v] = n(v);
+  return { server: { ip, port }, attempts: g.attempts, verdicts, diagnosis: parts.join('; '), hints, first: g.first, last: g.last };
 }
 
 /** Established and refused on one endpoint: when did the listener go away or come back? */
-function listenerTimeline(list: AttemptReport[]): string {
-  const runs: Array<{ up: boolean; first: string; last: string; n: number }> = [];
-  for (const a of list) {
-    if (a.verdict !== 'established' && a.verdict !== 'refused') continue;
-    const up = a.verdict === 'established';
-    const r = runs[runs.length - 1];
-    if (r && r.up === up) { r.last = a.start; r.n++; } else runs.push({ up, first: a.start, last: a.start, n: 1 });
-  }
+function listenerTimeline(g: EndpointAggregate): string {
+  const runs = g.runs;
   if (runs.length === 3 && runs[0].up && !runs[1].up && runs[2].up) {
     return `listener went away between ${runs[0].last} and ${runs[1].first} and came back by ${runs[2].first} (${runs[1].n} refused meanwhile)`;
   }
   if (runs.length === 2 && runs[0].up) return `listener went away: accepted until ${runs[0].last}, refused from ${runs[1].first}`;
   if (runs.length === 2 && !runs[0].up) return `listener came up: refused until ${runs[0].last}, accepted from ${runs[1].first}`;
-  return `listener flapping: accepted and refused ${runs.length} times in turn (restarts, or several hosts behind one address)`;
-}
-
-function unique<T>(xs: T[]): T[] {
-  return [...new Set(xs)];
+  return `listener flapping: accepted and refused ${runs.length}${g.runsTruncated ? '+' : ''} times in turn (restarts, or several hosts behind one address)`;
 }
