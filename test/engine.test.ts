@@ -288,3 +288,9 @@ test('sequence numbers wrapping past 2^32 are compared modulo 2^32', () => {
   const a = only(run([syn(0, { seq: isn }), synAck(0.01, { ack: (isn + 1) >>> 0, seq: 0xffffffff }), ack(0.011, { seq: (isn + 1) >>> 0, ack: 0 })]));
   assert.equal(a.verdict, 'established');
 });
+
+test('a RST|ACK after the handshake comes from a socket that accepted: established, not a backlog drop', () => {
+  const a = only(run([syn(0), synAck(0.001), ack(0.002), rst(0.05, { seq: SISN + 1, ack: ISN + 1, flags: 'RA' })]));
+  assert.equal(a.verdict, 'established');
+  assert.match(a.reason, /accepted and closed it with a reset/);
+});

@@ -75,3 +75,28 @@ for (const f of all) {
     });
   }
 }
+
+test('diagnoses from real captures: restart, one-address bind, backlog, forged reset, REJECT at a router', async () => {
+  const diag = async (file: string, port: number) => {
+    const r = await analyze(join(fixtures, file));
+    const e = r.endpoints.find((x) => x.server.port === port);
+    assert.ok(e, `${file}: no endpoint on port ${port}`);
+    return e;
+  };
+  for (const side of ['v4-client', 'v6-client', 'v4-server', 'v6-server']) {
+    assert.match((await diag(`listener-restart-${side}.pcap`, 9100)).diagnosis, /listener went away between .* and came back/);
+    const bind = await analyze(join(fixtures, `listener-bind-${side}.pcap`));
+    assert.ok(bind.endpoints.some((e) => /answers on .* but refuses on .*bound to one address/.test(e.diagnosis)), `${side}: ${bind.endpoints.map((e) => e.diagnosis)}`);
+    const slow = await analyze(join(fixtures, `listener-slow-${side}.pcap`));
+    assert.ok(slow.attempts.some((a) => a.verdict === 'established' && a.flags.includes('backlog-drop')), `${side}: no established attempt delayed by the backlog`);
+  }
+  const forged = await diag('basic-v4-client.pcap', 8086);
+  assert.match(forged.diagnosis, /reset forged by a device 1 hop before the server/);
+  assert.ok(forged.hints.some((h) => h.startsWith('traceroute -T -p 8086 203.0.113.20')));
+  assert.match((await diag('basic-v4-client.pcap', 8085)).diagnosis, /REJECT rule at 198\.51\.100\.1 \(host-prohibited\)/);
+  assert.match((await diag('basic-v4-client.pcap', 8083)).diagnosis, /REJECT rule at 203\.0\.113\.20 \(port-unreach, the server itself\)/);
+  const backlog = await diag('backlog-synq-v4-client.pcap', 9001);
+  assert.match(backlog.diagnosis, /listen backlog overflow/);
+  assert.ok(backlog.hints.some((h) => h.includes('TcpExtListenOverflows')));
+  assert.ok(backlog.hints.some((h) => h.includes('net.core.somaxconn')));
+});

@@ -12,7 +12,7 @@ import {
   DEFAULT_BUFFER_SIZE, DEFAULT_FILTER, DEFAULT_SNAPLEN, FULL_FILTER, LiveClock, listDevices, openLive,
   type LiveHandle, type LiveStats,
 } from '../capture/live.js';
-import { PcapWriter } from '../capture/writer.js';
+import { PcapngWriter, PcapWriter } from '../capture/writer.js';
 import { SynscopeError } from '../errors.js';
 import { linkTypeName } from '../model/linktypes.js';
 import { isVerdict, type Verdict } from '../model/verdict.js';
@@ -48,7 +48,7 @@ export function registerLive(program: Command): void {
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'ndjson']).default('table'))
     .option('--duration <seconds>', 'stop after this many seconds')
     .option('-c, --count <packets>', 'stop after this many captured packets')
-    .option('-w, --write <file>', 'also write every captured packet to this file (classic pcap, nanosecond timestamps), flushed as packets arrive')
+    .option('-w, --write <file>', 'also write every captured packet to this file, flushed as packets arrive: classic pcap with nanosecond timestamps, or pcapng if the name ends in .pcapng (then with the capture\'s end time in an interface statistics block)')
     .option('-s, --snaplen <bytes>', 'bytes kept of each packet (64-65535)', String(DEFAULT_SNAPLEN))
     .option('-B, --buffer-size <KiB>', 'libpcap kernel buffer in KiB', String(DEFAULT_BUFFER_SIZE / 1024))
     .option('--full', `capture every TCP and ICMP packet ("${FULL_FILTER}") instead of the cheap default filter`)
@@ -218,7 +218,9 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
   an.beginFile(o.write ?? `live:${o.interface}`);
 
   const clock = new LiveClock();
-  let writer: PcapWriter | null = null;
+  let writer: { writePacket(tsSec: number, tsNsec: number, data: Buffer, origLen?: number): void } | null = null;
+  let ngWriter: PcapngWriter | null = null;
+  let firstTs: [number, number] | null = null;
   let fd = -1;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -252,6 +254,7 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
     clock,
     onPacket: (rec) => {
       if (writer) {
+        firstTs ??= [rec.tsSec, rec.tsNsec];
         writer.writePacket(rec.tsSec, rec.tsNsec, rec.buf.subarray(rec.off, rec.off + rec.caplen), rec.origLen);
         // One write per batch that libpcap hands over (cap delivers a batch within one callback
         // from the event loop), and at least every 256 KiB.
@@ -274,7 +277,15 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
       } catch (e) {
         throw new SynscopeError('ERR_FILE_OPEN', `${o.write}: cannot create it (${(e as NodeJS.ErrnoException).code ?? String(e)}); check the path and permissions`, { source: o.write, cause: e });
       }
-      writer = new PcapWriter({ linkType: handle.linkType, snaplen: handle.snaplen, nanosecond: true }, (c) => { pending.push(c); pendingBytes += c.length; });
+      const sink = (c: Buffer) => { pending.push(c); pendingBytes += c.length; };
+      if (/\.pcapng$/i.test(o.write)) {
+        const ng = new PcapngWriter({}, sink);
+        ng.addInterface({ linkType: handle.linkType, snaplen: handle.snaplen, tsresol: 9, name: handle.iface });
+        writer = { writePacket: (s, ns, data, origLen) => ng.writePacket(0, s, ns, data, origLen) };
+        ngWriter = ng;
+      } else {
+        writer = new PcapWriter({ linkType: handle.linkType, snaplen: handle.snaplen, nanosecond: true }, sink);
+      }
       flush();
     }
     if (dropTo) process.stderr.write(dropPrivileges(dropTo.user, dropTo));
@@ -320,10 +331,9 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
     };
   });
 
-  if (!failure) {
-    const [s, ns] = clock.now();
-    an.tick(s, ns);
-  }
+  const [endSec, endNsec] = clock.now();
+  if (!failure) an.tick(endSec, endNsec);
+  if (ngWriter && fd >= 0) ngWriter.writeCustomBlock(PCAPNG_ISB, statisticsBody(firstTs ?? [endSec, endNsec], [endSec, endNsec], handle.stats().packets));
   flush();
   if (fd >= 0) {
     closeSync(fd);
@@ -356,6 +366,30 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
     }
   }
   process.exitCode = 0;
+}
+
+const PCAPNG_ISB = 5;
+
+/**
+ * Body of a pcapng Interface Statistics Block for interface 0 (little-endian, as PcapngWriter
+ * writes by default): isb_starttime, isb_endtime (when the capture stopped, which a classic pcap
+ * cannot record) and isb_filteraccept; isb_ifdrop is left out because cap cannot tell drops.
+ */
+function statisticsBody(start: [number, number], end: [number, number], accepted: number): Buffer {
+  const ns = (t: [number, number]) => BigInt(t[0]) * 1_000_000_000n + BigInt(t[1]);
+  const ts = (b: Buffer, off: number, v: bigint) => { b.writeUInt32LE(Number(v >> 32n), off); b.writeUInt32LE(Number(v & 0xffffffffn), off + 4); };
+  const opt = (code: number, value: Buffer) => {
+    const head = Buffer.alloc(4);
+    head.writeUInt16LE(code, 0);
+    head.writeUInt16LE(value.length, 2);
+    return Buffer.concat([head, value, Buffer.alloc((4 - (value.length % 4)) % 4)]);
+  };
+  const fixed = Buffer.alloc(12);
+  ts(fixed, 4, ns(end));
+  const t8 = (v: bigint) => { const b = Buffer.alloc(8); ts(b, 0, v); return b; };
+  const n8 = Buffer.alloc(8);
+  n8.writeBigUInt64LE(BigInt(accepted));
+  return Buffer.concat([fixed, opt(2, t8(ns(start))), opt(3, t8(ns(end))), opt(7, n8), opt(0, Buffer.alloc(0))]);
 }
 
 function listDevicesQuiet() {

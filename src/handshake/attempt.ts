@@ -72,6 +72,8 @@ export class Attempt extends FlowKey {
   rstFlowLabel = 0;
   /** The RST came after the handshake completed on the wire. */
   rstAfterAck = false;
+  /** The RST carried the ACK flag (a socket's own reset) rather than being a bare reply to a segment. */
+  rstHasAck = false;
   invalidRstFrame = 0;
 
   cliRstT = -1;

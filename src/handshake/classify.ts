@@ -156,6 +156,13 @@ type Out = (verdict: Verdict, reason: string, frames: number[], extra?: Flag[]) 
 function completed(a: Attempt, ctx: ClassifyContext, out: Out, flags: Flag[]): Decision | null {
   const base = [a.synFrames[0], a.synAckFrame, a.ackFrame];
   const accepted = a.srvAckedDataFrame > 0 || a.srvDataFrame > 0;
+  // Linux answers the final ACK of a connection its full accept queue cannot take with a bare RST
+  // (seq = the ACK's ack number, no ACK flag): that is the reset of tcp_abort_on_overflow. A RST
+  // with the ACK flag comes from a socket, i.e. an application that accepted and then reset.
+  if (a.rstT >= 0 && a.rstAfterAck && !accepted && a.rstHasAck) {
+    return out('established', `${ctx.server} completed the handshake, then reset the connection ${ms(a.rstT - a.ackT)} later before any data (the application accepted and closed it with a reset)`,
+      [...base, a.rstFrame]);
+  }
   if (a.rstT >= 0 && a.rstAfterAck && !accepted) {
     return out('backlog-drop', `${ctx.server} reset the connection ${ms(a.rstT - a.ackT)} after the handshake completed, before any data: the accept queue was full and net.ipv4.tcp_abort_on_overflow is on`,
       [...base, a.rstFrame], ['backlog-drop']);

@@ -498,6 +498,7 @@ export class HandshakeEngine {
     a.rstTtl = p.ip.ttl;
     a.rstFlowLabel = p.ip.flowLabel;
     a.rstAfterAck = afterAck || a.ackT >= 0;
+    a.rstHasAck = (p.tcp.flags & TcpFlag.ACK) !== 0;
     a.addHistory('r');
     this.reconsider(a, m.t + this.grace);
   }
