@@ -37,9 +37,8 @@ export class IpFields {
   extHeaders = 0;
 
   reset(): void {
+    // The address words are overwritten by every IP header decoded, and read only after one was.
     this.version = 0;
-    this.src.fill(0);
-    this.dst.fill(0);
     this.ttl = 0;
     this.id = 0;
     this.df = false;

@@ -52,14 +52,18 @@ function mix(h: number, v: number): number {
   return h ^ (h >>> 15);
 }
 
+function endpointHash(version: number, ip: ArrayLike<number>, port: number): number {
+  let h = mix(port + 0x10000, ip[0]);
+  if (version === 6) { h = mix(h, ip[1]); h = mix(h, ip[2]); h = mix(h, ip[3]); }
+  return h;
+}
+
+/**
+ * Symmetric in its two endpoints, so one probe sequence finds a flow whichever side sent the
+ * packet (see FlowTable.findEither).
+ */
 export function hashTuple(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number): number {
-  let h = mix(version, cli[0]);
-  h = mix(h, srv[0]);
-  if (version === 6) {
-    h = mix(h, cli[1]); h = mix(h, cli[2]); h = mix(h, cli[3]);
-    h = mix(h, srv[1]); h = mix(h, srv[2]); h = mix(h, srv[3]);
-  }
-  h = mix(h, (cport << 16) | sport);
+  const h = (endpointHash(version, cli, cport) + endpointHash(version, srv, sport) + version) | 0;
   return Math.imul(h ^ (h >>> 13), 0x85ebca6b) >>> 0;
 }
 
@@ -86,6 +90,24 @@ export class FlowTable<E extends FlowKey> {
       if (s === 0) return undefined;
       const e = this.entries[s - 1]!;
       if (e.hash === h && e.matches(version, cli, cport, srv, sport)) return e;
+    }
+  }
+
+  /** Set by findEither: the entry found has the packet's source as its server. */
+  reversed = false;
+
+  /** The entry for this packet in either direction (a from b, or b from a); sets `reversed`. */
+  findEither(version: number, a: ArrayLike<number>, aport: number, b: ArrayLike<number>, bport: number): E | undefined {
+    const slots = this.slots;
+    const mask = this.mask;
+    const h = hashTuple(version, a, aport, b, bport);
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const s = slots[i];
+      if (s === 0) return undefined;
+      const e = this.entries[s - 1]!;
+      if (e.hash !== h) continue;
+      if (e.matches(version, a, aport, b, bport)) { this.reversed = false; return e; }
+      if (e.matches(version, b, bport, a, aport)) { this.reversed = true; return e; }
     }
   }
 

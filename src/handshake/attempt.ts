@@ -92,8 +92,8 @@ export class Attempt extends FlowKey {
 
   truncated = false;
   dupFrames = 0;
-  private readonly hist = new Uint8Array(HISTORY_MAX);
-  private histLen = 0;
+  /** Zeek-style history letters (see HistoryLetter). */
+  history = '';
   /** Last packet of the attempt (relative seconds). */
   lastT = 0;
 
@@ -112,13 +112,9 @@ export class Attempt extends FlowKey {
   heapAt = Infinity;
 
   addHistory(letter: HistoryLetter): void {
-    const c = letter.charCodeAt(0);
-    if (this.histLen > 0 && this.hist[this.histLen - 1] === c) return;
-    if (this.histLen < HISTORY_MAX) this.hist[this.histLen++] = c;
-  }
-
-  get history(): string {
-    return String.fromCharCode(...this.hist.subarray(0, this.histLen));
+    const h = this.history;
+    if (h.length >= HISTORY_MAX || (h.length > 0 && h.charCodeAt(h.length - 1) === letter.charCodeAt(0))) return;
+    this.history = h + letter;
   }
 }
 

@@ -172,7 +172,8 @@ function completed(a: Attempt, ctx: ClassifyContext, out: Out, flags: Flag[]): D
       return out('established', `established, but only after ${ctx.server} retransmitted its SYN-ACK following the client's ACK: the accept queue was full and the ACK was dropped`,
         [...base, a.synAckAfterAckFrame], ['backlog-drop']);
     }
-    if (ctx.final || ctx.now - a.ackT >= ctx.timeout) {
+    // Wait while either side still retransmits: a slow listener may yet accept the connection.
+    if (ctx.final || ctx.now - a.lastT >= ctx.timeout) {
       return out('backlog-drop', `${ctx.server} retransmitted its SYN-ACK after the client's ACK: the listener's accept queue was full and dropped the final ACK`,
         [...base, a.synAckAfterAckFrame], ['backlog-drop']);
     }
@@ -181,7 +182,7 @@ function completed(a: Attempt, ctx: ClassifyContext, out: Out, flags: Flag[]): D
   const cookie = a.synAckOptMask === 1; // MSS only: what a SYN cookie carries without timestamps
   if (a.cliDataFrame && !accepted && a.synAckCount === 1 && a.rstT < 0) {
     const waited = ctx.now - a.cliDataT;
-    if (a.cliDataRetx > 0 || waited >= ctx.timeout) {
+    if (ctx.final || ctx.now - a.lastT >= ctx.timeout) {
       const extra: Flag[] = ['backlog-drop', 'data-unacked'];
       if (cookie) extra.push('syn-cookie');
       const why = cookie ? 'its SYN-ACK was a SYN cookie (MSS only), and the full accept queue dropped the connection the final ACK created'

@@ -264,14 +264,18 @@ export class HandshakeEngine {
     const ack = (f & TcpFlag.ACK) !== 0;
     const rst = (f & TcpFlag.RST) !== 0;
     const cut = p.status.kind === Stop.TRUNCATED;
-    if (!rst) this.learnHost(p, m);
     if (syn && !ack && !rst) { this.clientSyn(p, m, cut); return; }
-    // Is this packet from a client of a known attempt, or from its server?
-    const fromClient = this.attempts.find(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
-    if (fromClient) { this.clientPacket(fromClient, p, m, cut); return; }
-    const toClient = this.attempts.find(ip.version, ip.dst, tcp.dport, ip.src, tcp.sport);
-    if (toClient) { this.serverPacket(toClient, p, m, cut); return; }
-    this.midstreamPacket(p, m);
+    // One probe finds the attempt whichever side sent the packet.
+    const a = this.attempts.findEither(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
+    if (!a) {
+      if (!rst) this.learnHost(p, m);
+      this.midstreamPacket(p, m);
+    } else if (this.attempts.reversed) {
+      if (!rst) this.learnHost(p, m);
+      this.serverPacket(a, p, m, cut);
+    } else {
+      this.clientPacket(a, p, m, cut);
+    }
   }
 
   /**
@@ -489,7 +493,7 @@ export class HandshakeEngine {
       if (!a.srvFinFrame) a.srvFinFrame = m.frame;
       a.addHistory('f');
     }
-    if ((a.srvAckedDataFrame || a.srvDataFrame) && !a.decided) this.reconsider(a, m.t);
+    if ((a.srvAckedDataFrame || a.srvDataFrame) && (!a.decided || a.verdict !== 'established')) this.reconsider(a, m.t);
   }
 
   private takeRst(a: Attempt, p: DecodedPacket, m: PacketMeta, afterAck: boolean): void {

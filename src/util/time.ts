@@ -5,8 +5,16 @@
  */
 
 /** ISO-8601 UTC with exactly `digits` fractional digits, e.g. 2026-11-22T01:02:03.123456Z. */
+let cachedSec = NaN;
+let cachedBase = '';
+
 export function isoTime(sec: number, nsec: number, digits: number): string {
-  const base = new Date(sec * 1000).toISOString().slice(0, 19);
+  // Attempts arrive in time order, so most share the second of the one before.
+  if (sec !== cachedSec) {
+    cachedSec = sec;
+    cachedBase = new Date(sec * 1000).toISOString().slice(0, 19);
+  }
+  const base = cachedBase;
   if (digits <= 0) return `${base}Z`;
   const frac = String(nsec).padStart(9, '0').slice(0, Math.min(digits, 9));
   return `${base}.${frac}Z`;
