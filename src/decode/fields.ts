@@ -37,7 +37,7 @@ export class IpFields {
   extHeaders = 0;
 
   reset(): void {
-    // The address words are overwritten by every IP header decoded, and read only after one was.
+    // Every IP header decoded overwrites all four address words, so they need no clearing here.
     this.version = 0;
     this.ttl = 0;
     this.id = 0;

@@ -30,8 +30,11 @@ export function decodeIpv4(buf: Buffer, off: number, end: number, ip: IpFields, 
   ip.fragment = ip.moreFragments || ip.fragOffset !== 0;
   ip.ttl = buf[off + 8];
   ip.proto = buf[off + 9];
-  ip.src[0] = buf.readUInt32BE(off + 12);
-  ip.dst[0] = buf.readUInt32BE(off + 16);
+  const src = ip.src;
+  const dst = ip.dst;
+  src[0] = buf.readUInt32BE(off + 12);
+  dst[0] = buf.readUInt32BE(off + 16);
+  src[1] = src[2] = src[3] = dst[1] = dst[2] = dst[3] = 0;
   // A total length of 0 is what TCP segmentation offload leaves in captured outgoing packets.
   if (total === 0) total = avail;
   if (total < hlen) return st.set(Stop.MALFORMED, layer, off - base, 'IPv4 total length shorter than its header');
