@@ -208,6 +208,8 @@ export async function analyze(files: string | string[], opts: AnalyzeOptions = {
   for (const f of list) {
     an.beginFile(f);
     const info = await readCapture(f, (rec) => an.packet(rec));
+    // The capture ran on after its last packet: that quiet time counts (a SYN left unanswered).
+    if (info.captureEnd) an.tick(info.captureEnd[0], info.captureEnd[1]);
     for (const w of info.warnings) {
       readerWarnings.push(w);
       opts.onWarning?.(w);

@@ -39,7 +39,8 @@ export const DEFAULT_FILTER = [
 export const FULL_FILTER = 'tcp or icmp or icmp6';
 
 export const DEFAULT_SNAPLEN = 65535;
-export const DEFAULT_BUFFER_SIZE = 4 * 1024 * 1024;
+/** 32 MiB: with immediate mode every packet takes a fixed ~64 KiB ring frame (native-notes.md), so this holds 512 packets. */
+export const DEFAULT_BUFFER_SIZE = 32 * 1024 * 1024;
 
 /** How to build cap; part of every "cannot load cap" message. */
 export const BUILD_HINT = 'live capture needs the cap module built against libpcap: apt-get install libpcap-dev && npm rebuild cap (allow its install script: "allowScripts" in package.json for npm 11)';
@@ -68,7 +69,7 @@ export interface LiveOptions {
   filter?: string;
   /** Bytes kept of each packet, 64..65535 (cap's kernel snap length is fixed at 65535). */
   snaplen?: number;
-  /** libpcap's kernel buffer in bytes (default 4 MiB). */
+  /** libpcap's kernel buffer in bytes (default 32 MiB = 512 packets of up to 64 KiB). */
   bufferSize?: number;
   /** Called with each packet; the record and its bytes are reused for the next packet. */
   onPacket(rec: CaptureRecord): void;
@@ -367,7 +368,8 @@ function openError(e: unknown, iface: string, filter: string): SynscopeError {
   const msg = String((e as Error)?.message ?? e).trim();
   const opts = { source: iface, cause: e };
   if (/permission|not permitted|EPERM|EACCES|access denied/i.test(msg)) {
-    const who = typeof process.getuid === 'function' ? ` (uid ${process.getuid()})` : '';
+    const uid = typeof process.getuid === 'function' ? process.getuid() : -1;
+    const who = uid === 0 ? ' (running as root, but without CAP_NET_RAW: a container or a capability bounding set took it away)' : uid > 0 ? ` (uid ${uid})` : '';
     return new SynscopeError('ERR_LIVE', `no permission to capture on ${iface}${who}: capturing needs CAP_NET_RAW; ${PRIVILEGE_HINT}; libpcap said: ${msg}`, opts);
   }
   if (/syntax error|can't parse filter|parse filter|expression rejects all packets|unknown (host|port|protocol)|illegal|not supported|filter/i.test(msg)) {

@@ -18,6 +18,7 @@ const BLOCK_IDB = 1;
 const BLOCK_OPB = 2;
 const BLOCK_SPB = 3;
 const BLOCK_EPB = 6;
+const BLOCK_ISB = 5;
 const BLOCK_CUSTOM = 0x00000bad;
 const BLOCK_CUSTOM_NOCOPY = 0x40000bad;
 /** Largest block we accept (Wireshark's limit for a pcapng block is 16 MiB as well). */
@@ -113,6 +114,7 @@ export class PcapngParser implements UnitParser {
       case BLOCK_EPB: return this.epb(buf, off, len, fileOffset);
       case BLOCK_SPB: return this.spb(buf, off, len, fileOffset);
       case BLOCK_OPB: return this.opb(buf, off, len, fileOffset);
+      case BLOCK_ISB: return this.isb(buf, off, len);
       case BLOCK_CUSTOM: case BLOCK_CUSTOM_NOCOPY:
         // Wireshark shows a custom block as a frame of its own; count it so frame numbers agree.
         this.frames++;
@@ -233,6 +235,33 @@ export class PcapngParser implements UnitParser {
     if (c.snaplen > 0) caplen = Math.min(caplen, c.snaplen);
     // No timestamp: Wireshark shows such packets at time 0; we keep the previous packet's time.
     this.emit(c, buf, off + 12, caplen, origLen, fileOffset);
+  }
+
+  /**
+   * Interface statistics: its timestamp (or isb_endtime) says when capturing stopped, which can be
+   * well after the last packet; silence until then is evidence (an unanswered SYN was filtered).
+   */
+  private isb(buf: Buffer, off: number, len: number): void {
+    if (len < 24) return;
+    const c = this.ifaces[this.u32(buf, off + 8)];
+    if (!c) return;
+    let hi = this.u32(buf, off + 12);
+    let lo = this.u32(buf, off + 16);
+    for (let p = off + 20; p + 4 <= off + len - 4;) {
+      const code = this.u16(buf, p);
+      const olen = this.u16(buf, p + 2);
+      if (code === 0 || p + 4 + olen > off + len - 4) break;
+      if (code === 3 && olen === 8) { hi = this.u32(buf, p + 4); lo = this.u32(buf, p + 8); }
+      p += 4 + ((olen + 3) & ~3);
+    }
+    const rec = this.rec;
+    const saveSec = rec.tsSec;
+    const saveNsec = rec.tsNsec;
+    this.timestamp(c, hi, lo);
+    const end = this.info.captureEnd;
+    if (!end || rec.tsSec > end[0] || (rec.tsSec === end[0] && rec.tsNsec > end[1])) this.info.captureEnd = [rec.tsSec, rec.tsNsec];
+    rec.tsSec = saveSec;
+    rec.tsNsec = saveNsec;
   }
 
   private shortBlock(kind: string, len: number, fileOffset: number): void {

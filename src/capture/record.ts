@@ -58,6 +58,8 @@ export interface CaptureInfo {
   /** First and last packet time as [sec, nsec], or null when there are no timestamped packets. */
   first: [number, number] | null;
   last: [number, number] | null;
+  /** When capturing stopped, if the file says (pcapng interface statistics), as [sec, nsec]. */
+  captureEnd?: [number, number];
   /** Sections (pcapng) in the file. */
   sections: number;
   /** One-line warnings: damaged or cut-off data, oddities; everything before them was delivered. */

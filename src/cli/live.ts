@@ -50,7 +50,7 @@ export function registerLive(program: Command): void {
     .option('-c, --count <packets>', 'stop after this many captured packets')
     .option('-w, --write <file>', 'also write every captured packet to this file, flushed as packets arrive: classic pcap with nanosecond timestamps, or pcapng if the name ends in .pcapng (then with the capture\'s end time in an interface statistics block)')
     .option('-s, --snaplen <bytes>', 'bytes kept of each packet (64-65535)', String(DEFAULT_SNAPLEN))
-    .option('-B, --buffer-size <KiB>', 'libpcap kernel buffer in KiB', String(DEFAULT_BUFFER_SIZE / 1024))
+    .option('-B, --buffer-size <KiB>', 'libpcap kernel ring in KiB; each packet takes a ~64 KiB slot, so the default holds 512 (raise it for bursty hosts)', String(DEFAULT_BUFFER_SIZE / 1024))
     .option('--full', `capture every TCP and ICMP packet ("${FULL_FILTER}") instead of the cheap default filter`)
     .option('--handshake-timeout <seconds>', 'seconds without any answer before an attempt counts as filtered', '3')
     .option('--host <ip...>', 'only attempts from or to these addresses')
@@ -200,7 +200,22 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
     }
   }
 
-  const line = (obj: unknown) => process.stdout.write(`${JSON.stringify(obj)}\n`);
+  // Verdict lines are gathered and written once per event-loop turn: in a burst, libpcap hands
+  // over many packets per turn, and one write per line would slow down draining its ring.
+  let outBuf: string[] = [];
+  let outQueued = false;
+  const flushOut = () => {
+    outQueued = false;
+    if (!outBuf.length) return;
+    const text = outBuf.join('');
+    outBuf = [];
+    process.stdout.write(text);
+  };
+  const out = (text: string) => {
+    outBuf.push(text);
+    if (!outQueued) { outQueued = true; setImmediate(flushOut); }
+  };
+  const line = (obj: unknown) => out(`${JSON.stringify(obj)}\n`);
   const flowWidth = 47;
   const an = new Analysis({
     handshakeTimeout: timeout,
@@ -208,7 +223,7 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
     ports,
     onAttempt: (a) => {
       if (ndjson) line({ type: 'attempt', ...a });
-      else process.stdout.write(attemptLine(a, flowWidth));
+      else out(attemptLine(a, flowWidth));
     },
     onWarning: (w) => {
       if (ndjson) line({ type: 'warning', message: w });
@@ -294,6 +309,11 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
     if (fd >= 0) closeSync(fd);
     throw e;
   }
+  if (failure) {
+    // Writing the file header already failed.
+    handle.close();
+    throw failure;
+  }
 
   const dev = listDevicesQuiet().find((d) => d.name === o.interface);
   if (dev && o.interface !== 'any' && !dev.addresses.some((a) => a.addr.includes('.'))) {
@@ -340,6 +360,7 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
     fd = -1;
   }
   const report: Report = an.finish();
+  flushOut();
   const st = handle.stats();
   if (ndjson) {
     for (const e of report.endpoints) line({ type: 'endpoint', ...e });
@@ -353,9 +374,10 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
       },
     });
   } else {
-    process.stdout.write(formatTable(report, { hints: o.hints, width: process.stdout.columns }));
-    process.stdout.write(captureLine(handle, st, o.write));
+    out(formatTable(report, { hints: o.hints, width: process.stdout.columns }));
+    out(captureLine(handle, st, o.write));
   }
+  flushOut();
   if (failure) throw failure;
   if (failOn.length) {
     const hit = report.attempts.filter((a) => failOn.includes(a.verdict));

@@ -63,8 +63,13 @@ function endpointHash(version: number, ip: ArrayLike<number>, port: number): num
  * packet (see FlowTable.findEither).
  */
 export function hashTuple(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number): number {
-  const h = (endpointHash(version, cli, cport) + endpointHash(version, srv, sport) + version) | 0;
-  return Math.imul(h ^ (h >>> 13), 0x85ebca6b) >>> 0;
+  let h = (endpointHash(version, cli, cport) + endpointHash(version, srv, sport) + version) | 0;
+  // murmur3's finaliser: every input bit reaches the low bits the table indexes with.
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 export class FlowTable<E extends FlowKey> {

@@ -6,6 +6,7 @@
  */
 import { FlowKey } from '../flow/table.js';
 import type { Flag, Verdict } from '../model/verdict.js';
+import type { EndpointEntry, HostEntry } from './evidence.js';
 
 /** Frames kept per kind of evidence; later ones are counted, not listed. */
 export const MAX_FRAMES = 6;
@@ -106,6 +107,10 @@ export class Attempt extends FlowKey {
   revised = false;
   /** New evidence arrived after the decision: classify again at the next wake-up. */
   needsReview = false;
+
+  /** The server host's TTL baseline on this interface, and the endpoint's liveness record. */
+  host: HostEntry | null = null;
+  endpoint: EndpointEntry | null = null;
 
   /** Next time the engine should look at this attempt, and the earliest queued wake-up. */
   wakeAt = Infinity;

@@ -14,6 +14,7 @@ import { FlowKey, FlowTable } from '../flow/table.js';
 import { ipToString, endpointToString } from '../util/ip.js';
 import { seqAdd, seqGe, seqGt } from '../util/seq.js';
 import { Attempt, pushFrame } from './attempt.js';
+import { EndpointEntry, HostEntry, SERVER_MARK } from './evidence.js';
 import { classify, type ClassifyContext } from './classify.js';
 import type { Verdict } from '../model/verdict.js';
 
@@ -38,66 +39,6 @@ export interface EngineEvents {
 }
 
 const NO_ADDR = new Uint32Array(4);
-const TTL_SLOTS = 4;
-/** Interface key (beyond any real one) of the entry that marks an address as some attempt's server. */
-const SERVER_MARK = 0x7fffffff;
-
-/** A host's own packets, per capture interface: the baseline a RST's TTL is compared with. */
-class HostEntry extends FlowKey {
-  readonly ttls = new Int16Array(TTL_SLOTS).fill(-1);
-  readonly counts = new Uint32Array(TTL_SLOTS);
-  labelZero = 0;
-  labelNonZero = 0;
-
-  add(ttl: number, version: number, label: number): void {
-    let free = -1;
-    for (let i = 0; i < TTL_SLOTS; i++) {
-      if (this.ttls[i] === ttl) { this.counts[i]++; free = -2; break; }
-      if (this.ttls[i] < 0 && free === -1) free = i;
-    }
-    if (free >= 0) { this.ttls[free] = ttl; this.counts[free] = 1; }
-    if (version === 6) { if (label === 0) this.labelZero++; else this.labelNonZero++; }
-  }
-
-  /** Most common TTL and the number of packets seen. */
-  best(): [number, number] {
-    let b = -1;
-    let n = 0;
-    let total = 0;
-    for (let i = 0; i < TTL_SLOTS; i++) {
-      total += this.counts[i];
-      if (this.ttls[i] >= 0 && this.counts[i] > n) { n = this.counts[i]; b = this.ttls[i]; }
-    }
-    return [b, total];
-  }
-}
-
-const ALIVE_RING = 32;
-
-/** A server endpoint's recent SYN-ACKs and completed handshakes: proof that a listener was alive then. */
-class EndpointEntry extends FlowKey {
-  readonly times = new Float64Array(ALIVE_RING).fill(-Infinity);
-  readonly frames = new Float64Array(ALIVE_RING);
-  n = 0;
-
-  add(t: number, frame: number): void {
-    const i = this.n++ % ALIVE_RING;
-    this.times[i] = t;
-    this.frames[i] = frame;
-  }
-
-  /** SYN-ACKs in [from, to] other than `exceptFrame`, and the frame of one of them. */
-  between(from: number, to: number, exceptFrame: number): [number, number] {
-    let count = 0;
-    let frame = 0;
-    for (let i = 0; i < ALIVE_RING; i++) {
-      const t = this.times[i];
-      if (t >= from && t <= to && this.frames[i] !== exceptFrame) { count++; frame = this.frames[i]; }
-    }
-    return [count, frame];
-  }
-}
-
 /** A flow seen without its SYN; remembers a SYN-ACK in case its SYN comes later (reordering). */
 class MidFlow extends FlowKey {
   t = 0;
@@ -226,9 +167,9 @@ export class HandshakeEngine {
   }
 
   private context(a: Attempt, final: boolean): ClassifyContext {
-    const host = this.hosts.find(a.version, a.srv, a.ifKey, NO_ADDR, 0);
+    const host = a.host;
     const [ttl, n] = host ? host.best() : [-1, 0];
-    const ep = this.endpoints.find(a.version, NO_ADDR, 0, a.srv, a.sport);
+    const ep = a.endpoint;
     const until = a.synAckT >= 0 ? a.synAckT : this.now;
     const [alive, aliveFrame] = ep ? ep.between(a.t0, until, a.synAckFrame) : [0, 0];
     const serverIp = ipToString(a.version, a.srv);
@@ -271,7 +212,10 @@ export class HandshakeEngine {
       if (!rst) this.learnHost(p, m);
       this.midstreamPacket(p, m);
     } else if (this.attempts.reversed) {
-      if (!rst) this.learnHost(p, m);
+      if (!rst) {
+        if (m.ifKey === a.ifKey && a.host) a.host.add(ip.ttl, ip.version, ip.flowLabel);
+        else this.learnHost(p, m);
+      }
       this.serverPacket(a, p, m, cut);
     } else {
       this.clientPacket(a, p, m, cut);
@@ -337,25 +281,34 @@ export class HandshakeEngine {
     a.addHistory('S');
     this.attempts.insert(a);
     this.attemptCount++;
-    this.ensureHost(a);
+    this.ensureHost(a, ip.dst);
     // Decide a little after the timeout: a router's host-unreachable comes after its own ~3 s of ARP.
     this.schedule(a, m.t + this.timeout + 2 * this.grace);
     this.adoptEarlySynAck(a);
     if (this.attempts.size > this.maxAttempts) this.evictOne();
   }
 
-  private ensureHost(a: Attempt): void {
-    for (const key of [SERVER_MARK, a.ifKey]) {
-      if (this.hosts.find(a.version, a.srv, key, NO_ADDR, 0)) continue;
-      const h = new HostEntry();
-      h.setKey(a.version, a.srv, key, NO_ADDR, 0);
-      this.hosts.insert(h);
-    }
-    if (!this.endpoints.find(a.version, NO_ADDR, 0, a.srv, a.sport)) {
-      const e = new EndpointEntry();
-      e.setKey(a.version, NO_ADDR, 0, a.srv, a.sport);
+  /** Links the attempt to its server host's baseline and its endpoint's liveness record. */
+  private ensureHost(a: Attempt, srv: ArrayLike<number>): void {
+    a.host = this.hostEntry(a.version, srv, a.ifKey);
+    this.hostEntry(a.version, srv, SERVER_MARK);
+    let e = this.endpoints.find(a.version, NO_ADDR, 0, srv, a.sport);
+    if (!e) {
+      e = new EndpointEntry();
+      e.setKey(a.version, NO_ADDR, 0, srv, a.sport);
       this.endpoints.insert(e);
     }
+    a.endpoint = e;
+  }
+
+  private hostEntry(version: number, ip: ArrayLike<number>, ifKey: number): HostEntry {
+    let h = this.hosts.find(version, ip, ifKey, NO_ADDR, 0);
+    if (!h) {
+      h = new HostEntry();
+      h.setKey(version, ip, ifKey, NO_ADDR, 0);
+      this.hosts.insert(h);
+    }
+    return h;
   }
 
   /** A SYN-ACK captured before its SYN (reordered capture) completes the attempt after all. */
@@ -372,7 +325,7 @@ export class HandshakeEngine {
     a.synAckOptMask = mf.synAckOpt;
     a.synBeforeAckT = mf.synAckT;
     a.addHistory('h');
-    this.endpoints.find(a.version, NO_ADDR, 0, a.srv, a.sport)?.add(mf.synAckT, mf.synAckFrame);
+    a.endpoint?.add(mf.synAckT, mf.synAckFrame);
     this.schedule(a, this.now + this.timeout);
   }
 
@@ -412,7 +365,7 @@ export class HandshakeEngine {
       a.ackFrame = m.frame;
       a.addHistory('A');
       // A completed handshake is proof of a live listener, like a SYN-ACK.
-      this.endpoints.find(a.version, NO_ADDR, 0, a.srv, a.sport)?.add(m.t, m.frame);
+      a.endpoint?.add(m.t, m.frame);
       this.schedule(a, m.t + this.timeout);
     }
     if (tcp.have >= 20 && tcp.payloadLen > 0) {
@@ -468,7 +421,7 @@ export class HandshakeEngine {
         a.synAckIfKey = m.ifKey;
         a.synAckOptMask = tcp.optionsComplete ? tcp.optMask : 0;
         a.addHistory('h');
-        this.endpoints.find(a.version, NO_ADDR, 0, a.srv, a.sport)?.add(m.t, m.frame);
+        a.endpoint?.add(m.t, m.frame);
         this.reconsider(a, a.rstT >= 0 ? m.t : m.t + this.timeout);
       } else if (tcp.seq === a.serverIsn) {
         if (m.ifKey !== a.synAckIfKey || (m.t - a.synAckT < 0.01 && a.synAckCount === 1)) { a.dupFrames++; return; }
@@ -568,8 +521,7 @@ export class HandshakeEngine {
 
   /** Most common TTL of the attempt's server host on the attempt's interface, or -1. */
   serverTtlOf(a: Attempt): number {
-    const h = this.hosts.find(a.version, a.srv, a.ifKey, NO_ADDR, 0);
-    return h ? h.best()[0] : -1;
+    return a.host ? a.host.best()[0] : -1;
   }
 
   /** The capture has ended: decide every attempt still waiting. */
