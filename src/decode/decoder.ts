@@ -35,15 +35,19 @@ export class DecodedPacket {
   caplen = 0;
   wireLen = 0;
 
+  /** The quote is cleared only when an ICMP error is decoded: its fields mean nothing otherwise. */
+  resetQuote(): void {
+    this.quotedIp.reset();
+    this.quotedTcp.reset();
+    this.quoteStatus.reset();
+  }
+
   reset(): void {
     this.net.reset();
     this.ip.reset();
     this.tcp.reset();
     this.icmp.reset();
-    this.quotedIp.reset();
-    this.quotedTcp.reset();
     this.status.reset();
-    this.quoteStatus.reset();
     this.tunnels = 0;
     this.hasTcp = false;
     this.hasIcmp = false;
@@ -87,10 +91,12 @@ export class Decoder {
           return p;
         case IpProto.ICMP:
           if (ip.version !== 4) return p;
+          p.resetQuote();
           if (decodeIcmp(4, buf, at, l4End, p.icmp, p.quotedIp, p.quotedTcp, st, p.quoteStatus, off) >= 0 || p.icmp.family) p.hasIcmp = true;
           return p;
         case IpProto.ICMPV6:
           if (ip.version !== 6) return p;
+          p.resetQuote();
           if (decodeIcmp(6, buf, at, l4End, p.icmp, p.quotedIp, p.quotedTcp, st, p.quoteStatus, off) >= 0 || p.icmp.family) p.hasIcmp = true;
           return p;
         case IpProto.IPIP:

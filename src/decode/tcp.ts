@@ -2,7 +2,7 @@
  * TCP (RFC 9293) with the options a handshake carries: MSS, window scale, SACK-permitted,
  * timestamps (RFC 7323). Decodes as much as was captured: a quote inside an ICMP error may hold
  * only 8 bytes (ports and sequence number), a snap length may cut the options. `tcp.have` says
- * how far the header goes.
+ * how far the header goes. Options are decoded on SYN and SYN-ACK segments only.
  */
 import { Layer, OptBit, TcpOpt } from './constants.js';
 import type { TcpFields } from './fields.js';
@@ -35,8 +35,13 @@ export function decodeTcp(buf: Buffer, off: number, end: number, segLen: number,
   if (hlen > segLen) return st.set(Stop.MALFORMED, Layer.TCP, off - base, 'TCP header longer than the IP payload');
   tcp.payloadLen = segLen - hlen;
   const optEnd = Math.min(off + hlen, end);
-  tcp.optionsComplete = options(buf, off + 20, optEnd, tcp) && optEnd === off + hlen;
-  if (!tcp.optionsComplete && optEnd < off + hlen) return st.set(Stop.TRUNCATED, Layer.TCP, optEnd - base, 'TCP options cut off');
+  if (optEnd < off + hlen) {
+    if (tcp.flags & 0x02) options(buf, off + 20, optEnd, tcp);
+    return st.set(Stop.TRUNCATED, Layer.TCP, optEnd - base, 'TCP options cut off');
+  }
+  // Only a SYN's options matter to the handshake analysis; walking them on every segment would
+  // cost more than the rest of the TCP header.
+  tcp.optionsComplete = (tcp.flags & 0x02) === 0 || options(buf, off + 20, optEnd, tcp);
   return off + hlen;
 }
 
