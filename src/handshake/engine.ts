@@ -48,7 +48,6 @@ class MidFlow extends FlowKey {
   synAckSeq = 0;
   synAckTtl = 0;
   synAckOpt = 0;
-  counted = true;
 }
 
 export interface PacketMeta {
@@ -79,7 +78,6 @@ export class HandshakeEngine {
   midstream = 0;
   attemptCount = 0;
   private warnedBackwards = false;
-  private readonly scratch = new Uint32Array(4);
   stats = { invalidRst: 0, orphanSynAck: 0, truncatedTcp: 0, evicted: 0 };
 
   constructor(private readonly events: EngineEvents, opts: EngineOptions = {}) {
@@ -316,7 +314,7 @@ export class HandshakeEngine {
     const mf = this.mid.find(a.version, a.srv, a.sport, a.cli, a.cport);
     if (!mf || mf.synAckT < 0 || mf.synAckAck !== ((a.isn + 1) >>> 0) || a.t0 - mf.synAckT > 1) return;
     this.mid.remove(mf);
-    if (mf.counted) this.midstream--;
+    this.midstream--;
     a.synAckT = mf.synAckT;
     a.synAckFrame = mf.synAckFrame;
     a.synAckCount = 1;
@@ -491,8 +489,7 @@ export class HandshakeEngine {
   private midstreamPacket(p: DecodedPacket, m: PacketMeta): void {
     const ip = p.ip;
     const tcp = p.tcp;
-    const s = this.scratch;
-    let mf = this.mid.find(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport) ?? this.mid.find(ip.version, ip.dst, tcp.dport, ip.src, tcp.sport);
+    let mf = this.mid.findEither(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
     if (!mf) {
       if (this.mid.size >= 200_000) this.pruneMid();
       mf = new MidFlow();
@@ -511,7 +508,6 @@ export class HandshakeEngine {
       mf.synAckTtl = ip.ttl;
       mf.synAckOpt = tcp.optionsComplete ? tcp.optMask : 0;
     }
-    void s;
   }
 
   private pruneMid(): void {
