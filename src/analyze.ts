@@ -8,6 +8,7 @@
  * per-endpoint aggregates are built from. Memory therefore depends on the capture's rate, not its
  * size, unless the caller asks to collect every attempt (`collect`, the default for `analyze`).
  */
+import { expandInputs, orderByTime } from './capture/inputs.js';
 import { readCapture } from './capture/reader.js';
 import type { CaptureRecord } from './capture/record.js';
 import { Decoder } from './decode/decoder.js';
@@ -35,7 +36,12 @@ export interface AnalyzeOptions extends EngineOptions {
   hosts?: string[];
   /** Only attempts to these server ports. */
   ports?: number[];
+  /** Reading progress: the file being read (index in `files`), its bytes read and size, packets so far. */
+  onProgress?: (p: { file: string; index: number; files: number; bytes: number; size: number | null; packets: number }) => void;
 }
+
+/** Decided attempts held for their final report at most; beyond it they are reported at once. */
+const MAX_PENDING = 20_000;
 
 interface Pending {
   a: Attempt;
@@ -80,11 +86,18 @@ export class Analysis {
     }, opts);
   }
 
-  /** Starts a new input file; frame numbers restart at 1 in it. */
+  /**
+   * Starts a new input file; its frame numbers restart at 1. Internally frames are numbered
+   * across files (the engine sees one capture), and mapped back to (file, frame) in reports.
+   */
   beginFile(name: string): void {
     this.files.push(name);
     this.fileIndex = this.files.length - 1;
+    this.frameBase.push(this.lastFrame);
   }
+
+  private readonly frameBase: number[] = [];
+  private lastFrame = 0;
 
   warn(text: string): void {
     if (this.warnings.length < 200) this.warnings.push(text);
@@ -94,6 +107,7 @@ export class Analysis {
   /** Feeds one captured packet (the record is not kept). */
   packet(rec: CaptureRecord): void {
     this.packets++;
+    if (this.fileIndex >= 0) this.lastFrame = this.frameBase[this.fileIndex] + rec.frame;
     if (this.baseSec < 0) this.baseSec = rec.tsSec;
     const p = this.decoder.decode(rec.buf, rec.off, rec.caplen, rec.origLen, rec.linkType);
     if (!p.hasTcp && !p.hasIcmp) return;
@@ -102,7 +116,7 @@ export class Analysis {
     m.tsSec = rec.tsSec;
     m.tsNsec = rec.tsNsec;
     m.tsDigits = rec.tsDigits;
-    m.frame = rec.frame;
+    m.frame = (this.fileIndex < 0 ? 0 : this.frameBase[this.fileIndex]) + rec.frame;
     m.file = this.fileIndex < 0 ? 0 : this.fileIndex;
     m.ifKey = rec.ifIndex * 65536 + (p.net.ifindex & 0xffff);
     this.engine.packet(p, m);
@@ -124,7 +138,28 @@ export class Analysis {
   }
 
   private report(a: Attempt): AttemptReport {
-    return attemptReport(a, this.files[a.file] ?? '', this.engine.serverTtlOf(a));
+    const r = attemptReport(a, this.files[a.file] ?? '', this.engine.serverTtlOf(a));
+    if (this.files.length > 1) this.localizeFrames(r, a.file);
+    return r;
+  }
+
+  /** Global frame numbers -> the first SYN's file's numbering, others listed per file. */
+  private localizeFrames(r: AttemptReport, home: number): void {
+    const base = this.frameBase;
+    const fileOf = (g: number) => {
+      let i = base.length - 1;
+      while (i > 0 && g <= base[i]) i--;
+      return i;
+    };
+    const others = new Map<number, number[]>();
+    const mine: number[] = [];
+    for (const g of r.frames) {
+      const f = fileOf(g);
+      if (f === home) mine.push(g - base[f]);
+      else others.set(f, [...(others.get(f) ?? []), g - base[f]]);
+    }
+    r.frames = mine;
+    if (others.size) r.otherFrames = [...others].map(([f, frames]) => ({ file: this.files[f], frames }));
   }
 
   private decided(a: Attempt, previous: Verdict | null): void {
@@ -158,7 +193,8 @@ export class Analysis {
       if (!this.pending.has(this.nextSeq)) return;
       const p = this.pending.get(this.nextSeq);
       if (p) {
-        if (!final && p.a.index >= 0 && this.engine.now - p.decidedAt < this.hold) return;
+        // Wait for late retransmissions, unless a flood of attempts would make the wait costly.
+        if (!final && p.a.index >= 0 && this.engine.now - p.decidedAt < this.hold && this.pending.size < MAX_PENDING) return;
         const r = this.report(p.a);
         p.report = r;
         this.count(r, 1);
@@ -200,14 +236,21 @@ export class Analysis {
   }
 }
 
-/** Analyses capture files (`-` is standard input) as one capture, in the order given. */
+/**
+ * Analyses capture files (`-` is standard input; directories and `*` patterns expand to the
+ * captures in them) as one capture, in the time order of their first packets.
+ */
 export async function analyze(files: string | string[], opts: AnalyzeOptions = {}): Promise<Report> {
-  const list = Array.isArray(files) ? files : [files];
+  const list = await orderByTime(await expandInputs(Array.isArray(files) ? files : [files]));
   const an = new Analysis(opts);
   const readerWarnings: string[] = [];
   for (const f of list) {
     an.beginFile(f);
-    const info = await readCapture(f, (rec) => an.packet(rec));
+    const index = list.indexOf(f);
+    const onProgress = opts.onProgress
+      ? (bytes: number, size: number | null) => opts.onProgress!({ file: f, index, files: list.length, bytes, size, packets: an.packets })
+      : undefined;
+    const info = await readCapture(f, (rec) => an.packet(rec), { onProgress });
     // The capture ran on after its last packet: that quiet time counts (a SYN left unanswered).
     if (info.captureEnd) an.tick(info.captureEnd[0], info.captureEnd[1]);
     for (const w of info.warnings) {

@@ -99,3 +99,10 @@ test('host and port focus options', () => {
   const h = JSON.parse(run(['analyze', join(tmp, 'copy.pcap'), '--host', '203.0.113.99', '--format', 'json']).stdout);
   assert.equal(h.attempts.length, 1);
 });
+
+test('nothing on stderr when stderr is not a terminal; --quiet is accepted', () => {
+  const r = run(['analyze', fixture, '--format', 'json']);
+  assert.equal(r.status, 0);
+  assert.equal(r.stderr, '');
+  assert.equal(run(['analyze', fixture, '--quiet']).status, 0);
+});

@@ -22,6 +22,8 @@ export interface ReadOptions {
   stream?: NodeJS.ReadableStream;
   /** Called once the capture's header has been read and the format is known. */
   onHeader?: (info: CaptureInfo) => void;
+  /** Called after each chunk with the bytes of the input read so far (compressed, for gzip) and its size if known. */
+  onProgress?: (inputBytes: number, inputSize: number | null) => void;
 }
 
 const GZIP_MAGIC = 0x1f8b;
@@ -63,9 +65,13 @@ function openError(file: string, e: unknown): SynscopeError {
   return new SynscopeError('ERR_FILE_OPEN', `${file}: ${why}`, { source: file, cause: e });
 }
 
-/** Async iterator over chunks that can put back the first chunk after peeking at it. */
-async function* chunksOf(stream: NodeJS.ReadableStream): AsyncGenerator<Buffer> {
-  for await (const c of stream as AsyncIterable<Buffer | string>) yield typeof c === 'string' ? Buffer.from(c) : c;
+/** Chunks of the raw input, counted for progress reports. */
+async function* chunksOf(stream: NodeJS.ReadableStream, onBytes?: (n: number) => void): AsyncGenerator<Buffer> {
+  for await (const c of stream as AsyncIterable<Buffer | string>) {
+    const b = typeof c === 'string' ? Buffer.from(c) : c;
+    onBytes?.(b.length);
+    yield b;
+  }
 }
 
 /**
@@ -78,7 +84,8 @@ export async function readCapture(file: string, sink: PacketSink, opts: ReadOpti
   const name = label(file);
   const info = newInfo(file);
   const input = opts.stream ? { stream: opts.stream, size: null } : await openInput(file, chunkSize);
-  const raw = chunksOf(input.stream);
+  let inputBytes = 0;
+  const raw = chunksOf(input.stream, (n) => { inputBytes += n; });
   let first: Buffer | undefined;
   try {
     // Peek enough bytes to recognise gzip and the capture format.
@@ -134,6 +141,7 @@ export async function readCapture(file: string, sink: PacketSink, opts: ReadOpti
     }
     info.bytesRead += chunk.length;
     deframer!.push(chunk);
+    opts.onProgress?.(inputBytes, input.size);
     if (parser.stopped || opts.signal?.aborted) break;
     if (info.interfaces.length > 0 && opts.onHeader) {
       opts.onHeader(info);

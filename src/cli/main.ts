@@ -15,6 +15,7 @@ import { compareExpect, formatExpect, parseExpect } from '../report/expect.js';
 import { formatInfoText } from '../report/info-text.js';
 import { formatTable } from '../report/table.js';
 import { JsonReportWriter } from '../report/json-stream.js';
+import { Progress } from './progress.js';
 import { registerLive } from './live.js';
 import { parseIp } from '../util/ip.js';
 
@@ -68,6 +69,7 @@ export function buildProgram(): Command {
     .option('--port <port...>', 'only attempts to these server ports')
     .option('--handshake-timeout <seconds>', 'seconds without any answer before an attempt counts as filtered', '3')
     .option('--no-hints', 'table format: leave out the next-step commands')
+    .option('-q, --quiet', 'no progress display on the terminal')
     .option('--max-attempts <n>', 'most attempts held undecided at once (a SYN flood beyond it is decided early, with a warning)')
     .action(async (files: string[], o: AnalyzeCliOptions) => {
       if (files.filter((f) => f === '-').length > 1) throw new SynscopeError('ERR_USAGE', 'standard input (-) can be named only once');
@@ -86,7 +88,9 @@ export function buildProgram(): Command {
       const json = o.format === 'json' ? new JsonReportWriter((s) => process.stdout.write(s)) : null;
       // Every attempt is kept only when something needs the list; otherwise memory stays bounded.
       const collect = Boolean(expected || o.writeExpect || o.details);
+      const progress = Progress.wanted(o.quiet) ? new Progress() : null;
       const report = await analyze(files, {
+        onProgress: progress ? (p) => progress.update(p) : undefined,
         handshakeTimeout: timeout,
         maxAttempts: o.maxAttempts === undefined ? undefined : positiveInt(o.maxAttempts, '--max-attempts'),
         hosts: o.host,
@@ -96,6 +100,7 @@ export function buildProgram(): Command {
         onFinal: json ? (a) => json.attempt(a) : undefined,
         onWarning: ndjson ? (w) => line({ type: 'warning', message: w }) : undefined,
       });
+      progress?.done();
       if (ndjson) {
         for (const e of report.endpoints) line({ type: 'endpoint', ...e });
         line({ type: 'summary', ...report.summary });
@@ -139,6 +144,7 @@ interface AnalyzeCliOptions {
   handshakeTimeout: string;
   hints: boolean;
   maxAttempts?: string;
+  quiet?: boolean;
 }
 
 function positiveInt(s: string, option: string): number {

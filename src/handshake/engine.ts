@@ -84,7 +84,8 @@ export class HandshakeEngine {
     this.timeout = opts.handshakeTimeout ?? 3;
     this.grace = opts.answerGrace ?? 0.5;
     this.retain = Math.max(opts.retain ?? 150, this.timeout * 2);
-    this.maxAttempts = opts.maxAttempts ?? 1_000_000;
+    // A bound on memory under a SYN flood (roughly 1 KB per attempt waiting for its verdict).
+    this.maxAttempts = opts.maxAttempts ?? 100_000;
   }
 
   /** Moves the capture clock to `t`, deciding and dropping attempts whose time has come. */

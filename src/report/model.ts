@@ -20,8 +20,10 @@ export interface AttemptReport {
   answerMs: number | null;
   /** 1-based frame numbers (as Wireshark counts them in `file`) of the packets that decided the verdict. */
   frames: number[];
-  /** The capture file those frames are in. */
+  /** The capture file those frames are in (the file of the first SYN). */
   file: string;
+  /** When an attempt spans several input files: its frames in the other files. */
+  otherFrames?: Array<{ file: string; frames: number[] }>;
   /** One plain sentence. */
   reason: string;
   /** Zeek-style history letters (see HistoryLetter). */
