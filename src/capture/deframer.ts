@@ -60,7 +60,8 @@ export class Deframer {
     }
     const len = p.unitLength(this.carry, 0, this.consumed);
     if (p.stopped) return -1;
-    if (this.carry.length < len) this.grow(len);
+    // The carry grows with the bytes that arrive (append), never to the length a unit claims:
+    // a corrupt length field must not allocate gigabytes for a file of a few hundred bytes.
     const take = Math.min(len - this.carryLen, chunk.length - pos);
     this.append(chunk, pos, pos + take);
     pos += take;

@@ -17,6 +17,8 @@ export const PCAP_MAGIC_MODIFIED = 0xa1b2cd34;
 
 /** Largest record a pcap may hold (Wireshark's WTAP_MAX_PACKET_SIZE_STANDARD). */
 export const MAX_PCAP_RECORD = 262144;
+/** A larger snap length in the file header allows larger records, but never beyond this (as pcapng's MAX_BLOCK). */
+export const MAX_PCAP_RECORD_HARD = 16 * 1024 * 1024;
 
 export function isPcapMagic(buf: Buffer): boolean {
   if (buf.length < 4) return false;
@@ -47,10 +49,11 @@ export class PcapParser implements UnitParser {
   unitLength(buf: Buffer, off: number, fileOffset: number): number {
     if (!this.headerDone) return 24;
     const caplen = this.le ? buf.readUInt32LE(off + 8) : buf.readUInt32BE(off + 8);
-    if (caplen > MAX_PCAP_RECORD && caplen > this.snaplen) {
+    // The snap length comes from the same untrusted file: it may raise the limit, up to a hard cap.
+    if (caplen > MAX_PCAP_RECORD && (caplen > this.snaplen || caplen > MAX_PCAP_RECORD_HARD)) {
       this.damage.corrupt(
         fileOffset,
-        `record ${this.info.packets + 1} claims ${caplen} captured bytes (snap length ${this.snaplen}, limit ${MAX_PCAP_RECORD})`,
+        `record ${this.info.packets + 1} claims ${caplen} captured bytes (snap length ${this.snaplen}, limit ${Math.min(Math.max(MAX_PCAP_RECORD, this.snaplen), MAX_PCAP_RECORD_HARD)})`,
       );
       this.stopped = true;
       return 0;

@@ -4,8 +4,7 @@
  * Memory stays constant whatever the file size: chunks are parsed as they arrive.
  */
 import { open, stat } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { constants as zlibConstants, createGunzip } from 'node:zlib';
 import { SynscopeError } from '../errors.js';
 import { Deframer, type UnitParser } from './deframer.js';
 import { DamageReporter } from './damage.js';
@@ -99,19 +98,44 @@ export async function readCapture(file: string, sink: PacketSink, opts: ReadOpti
   } catch (e) {
     throw openError(file, e);
   }
-  let chunks: AsyncIterable<Buffer> = (async function* () { yield first; yield* raw; })();
+  // Ending early (damage, not a capture) must still close the file: `raw` is finished here, else
+  // its stream (and FileHandle) would stay open until garbage collection.
+  let chunks: AsyncIterable<Buffer> = (async function* () {
+    try {
+      yield first;
+      yield* raw;
+    } finally {
+      await raw.return(undefined);
+    }
+  })();
   let gzipError: Error | null = null;
   if (first.length >= 2 && first.readUInt16BE(0) === GZIP_MAGIC) {
     info.compression = 'gzip';
-    const gunzip = createGunzip();
-    const src = Readable.from(chunks);
-    src.on('error', (e) => gunzip.destroy(e));
-    src.pipe(gunzip);
+    // Each compressed chunk is written only once the one before is inflated (its write callback),
+    // so the last one is never inflated together with the final Z_FINISH: a stream cut off in the
+    // middle gives everything it decompresses to, however it was split into chunks, and only the
+    // empty final flush reports the damage.
+    const gunzip = createGunzip({ flush: zlibConstants.Z_SYNC_FLUSH });
+    const compressed = chunks;
+    const feed = (async () => {
+      try {
+        for await (const c of compressed) {
+          if (gunzip.destroyed) break;
+          await new Promise<void>((res, rej) => gunzip.write(c, (e) => (e ? rej(e) : res())));
+        }
+        gunzip.end();
+      } catch (e) {
+        gunzip.destroy(e as Error);
+      }
+    })();
     chunks = (async function* () {
       try {
         for await (const c of gunzip as AsyncIterable<Buffer>) yield c;
       } catch (e) {
         gzipError = e as Error;
+      } finally {
+        gunzip.destroy();
+        await feed;
       }
     })();
   }
@@ -149,6 +173,9 @@ export async function readCapture(file: string, sink: PacketSink, opts: ReadOpti
     }
   }
   if (!parser && head) pickParser(head, info, rec, timedSink, damage, name); // throws: 1 to 3 bytes are no capture
+  if ((!parser || !deframer) && gzipError) {
+    throw new SynscopeError('ERR_NOT_A_CAPTURE', `${name}: byte 0: the gzip stream is damaged or cut off before any capture data (${(gzipError as Error).message}); re-copy the file`, { source: file, offset: 0 });
+  }
   if (!parser || !deframer) {
     throw new SynscopeError('ERR_NOT_A_CAPTURE', `${name}: empty input (0 bytes); expected a pcap or pcapng capture`, { source: file, offset: 0 });
   }

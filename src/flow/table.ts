@@ -53,9 +53,11 @@ function mix(h: number, v: number): number {
 }
 
 function endpointHash(version: number, ip: ArrayLike<number>, port: number): number {
-  let h = mix(port + 0x10000, ip[0]);
+  // Address and port are mixed in turn, never combined first: 198.51.100.5 port 1000 and
+  // 198.51.100.4 port 1001 must not collide.
+  let h = mix(0x2545f491, ip[0]);
   if (version === 6) { h = mix(h, ip[1]); h = mix(h, ip[2]); h = mix(h, ip[3]); }
-  return h;
+  return mix(h, port);
 }
 
 /**

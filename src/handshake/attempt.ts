@@ -112,15 +112,22 @@ export class Attempt extends FlowKey {
   host: HostEntry | null = null;
   endpoint: EndpointEntry | null = null;
 
-  /** Next time the engine should look at this attempt, and the earliest queued wake-up. */
+  /** Next time the engine should look at this attempt. */
   wakeAt = Infinity;
-  heapAt = Infinity;
+  /** Its entry in the engine's wake-up queue (cut loose when the attempt is dropped). */
+  readonly ticket: WakeTicket = { a: this, at: Infinity };
 
   addHistory(letter: HistoryLetter): void {
     const h = this.history;
     if (h.length >= HISTORY_MAX || (h.length > 0 && h.charCodeAt(h.length - 1) === letter.charCodeAt(0))) return;
     this.history = h + letter;
   }
+}
+
+/** A queued wake-up: `at` is the earliest time queued for the attempt, `a` null once it is gone. */
+export interface WakeTicket {
+  a: Attempt | null;
+  at: number;
 }
 
 export function pushFrame(list: number[], frame: number): void {

@@ -13,7 +13,7 @@ import { DeadlineHeap } from '../flow/deadlines.js';
 import { FlowKey, FlowTable } from '../flow/table.js';
 import { ipToString, endpointToString } from '../util/ip.js';
 import { seqAdd, seqGe, seqGt } from '../util/seq.js';
-import { Attempt, pushFrame } from './attempt.js';
+import { Attempt, pushFrame, type WakeTicket } from './attempt.js';
 import { EndpointEntry, HostEntry, SERVER_MARK } from './evidence.js';
 import { classify, type ClassifyContext } from './classify.js';
 import type { Verdict } from '../model/verdict.js';
@@ -71,7 +71,7 @@ export class HandshakeEngine {
   private readonly hosts = new FlowTable<HostEntry>();
   private readonly endpoints = new FlowTable<EndpointEntry>();
   private readonly mid = new FlowTable<MidFlow>();
-  private readonly heap = new DeadlineHeap<Attempt>();
+  private readonly heap = new DeadlineHeap<WakeTicket>();
   private nextSeq = 0;
   /** Monotonic capture clock (timestamps that go backwards do not move it back). */
   now = 0;
@@ -101,18 +101,19 @@ export class HandshakeEngine {
     const heap = this.heap;
     while (heap.peekTime() <= t) {
       const when = heap.peekTime();
-      const a = heap.pop()!;
-      if (a.heapAt !== when) continue; // superseded entry
-      a.heapAt = Infinity;
-      this.wake(a, false);
+      const w = heap.pop()!;
+      if (w.at !== when || !w.a) continue; // superseded, or the attempt is gone
+      w.at = Infinity;
+      this.wake(w.a, false);
     }
   }
 
   private schedule(a: Attempt, t: number): void {
     a.wakeAt = t;
-    if (t < a.heapAt) {
-      a.heapAt = t;
-      this.heap.push(t, a);
+    const w = a.ticket;
+    if (t < w.at) {
+      w.at = t;
+      this.heap.push(t, w);
     }
   }
 
@@ -142,8 +143,15 @@ export class HandshakeEngine {
     return this.retain;
   }
 
+  /** A decided connection that closes needs its state only a little longer. */
+  private closing(a: Attempt): void {
+    if (a.decided && !a.needsReview) this.schedule(a, a.lastT + this.linger(a));
+  }
+
   private drop(a: Attempt): void {
     this.attempts.remove(a);
+    // Wake-ups still queued must not keep the attempt alive.
+    a.ticket.a = null;
     this.events.dropped?.(a);
   }
 
@@ -332,9 +340,10 @@ export class HandshakeEngine {
     // Under a SYN flood the table would grow without bound: decide the oldest waiting attempt now.
     while (this.attempts.size > this.maxAttempts && this.heap.size > 0) {
       const when = this.heap.peekTime();
-      const a = this.heap.pop()!;
-      if (a.heapAt === when) a.heapAt = Infinity;
-      if (a.index < 0) continue; // already gone: a stale wake-up
+      const w = this.heap.pop()!;
+      const a = w.a;
+      if (w.at === when) w.at = Infinity;
+      if (!a || a.index < 0) continue; // already gone: a stale wake-up
       this.stats.evicted++;
       if (!a.decided) this.wakeFinal(a);
       this.drop(a);
@@ -355,6 +364,7 @@ export class HandshakeEngine {
       if (a.cliRstT < 0) { a.cliRstT = m.t; a.cliRstFrame = m.frame; }
       a.addHistory('R');
       if (a.ackT < 0) this.reconsider(a, m.t);
+      else this.closing(a);
       return;
     }
     // Any ACK at or beyond the server's ISN + 1 completes the handshake: the pure ACK may be
@@ -376,6 +386,7 @@ export class HandshakeEngine {
       if (!a.cliFinFrame) a.cliFinFrame = m.frame;
       a.addHistory('F');
       if (a.ackT < 0) this.reconsider(a, m.t);
+      else this.closing(a);
     }
   }
 
@@ -444,6 +455,7 @@ export class HandshakeEngine {
     if (f & TcpFlag.FIN) {
       if (!a.srvFinFrame) a.srvFinFrame = m.frame;
       a.addHistory('f');
+      this.closing(a);
     }
     if ((a.srvAckedDataFrame || a.srvDataFrame) && (!a.decided || a.verdict !== 'established')) this.reconsider(a, m.t);
   }
