@@ -2,52 +2,54 @@
 import type { Attempt } from '../handshake/attempt.js';
 import { hopsOf } from '../handshake/classify.js';
 import { icmpMeaning } from '../handshake/icmp-names.js';
-import { ipToString } from '../util/ip.js';
+import { ipv4ToString, ipv6ToString } from '../util/ip.js';
 import { isoTime } from '../util/time.js';
 import type { AttemptReport } from './model.js';
 
-export interface TtlLookup {
-  (a: Attempt): number;
+function serverAddress(a: Attempt): string {
+  return a.version === 4 ? ipv4ToString(a.s0) : ipv6ToString(a.s0, a.s1, a.s2, a.s3);
 }
 
+function clientAddress(a: Attempt): string {
+  return a.version === 4 ? ipv4ToString(a.c0) : ipv6ToString(a.c0, a.c1, a.c2, a.c3);
+}
+
+/** Builds the report (the flags and frames arrays are the decision's own, never changed after). */
 export function attemptReport(a: Attempt, file: string, serverTtl: number): AttemptReport {
-  const serverIp = ipToString(a.version, a.srv);
+  const serverIp = serverAddress(a);
+  const ttl: AttemptReport['ttl'] = {};
+  const hops: AttemptReport['hops'] = {};
+  if (a.synAckT >= 0 && a.synAckTtl >= 0) { ttl.synAck = a.synAckTtl; hops.synAck = hopsOf(a.synAckTtl); }
+  if (a.rstT >= 0 && a.rstTtl >= 0) { ttl.rst = a.rstTtl; hops.rst = hopsOf(a.rstTtl); }
+  if (a.icmpT >= 0) { ttl.icmp = a.icmpTtl; hops.icmp = hopsOf(a.icmpTtl); }
+  if (serverTtl >= 0) { ttl.server = serverTtl; hops.server = hopsOf(serverTtl); }
+  let answer = Infinity;
+  if (a.synAckT >= 0) answer = a.synAckT;
+  if (a.rstT >= 0 && a.rstT < answer) answer = a.rstT;
+  if (a.icmpT >= 0 && a.icmpT < answer) answer = a.icmpT;
   const r: AttemptReport = {
-    client: { ip: ipToString(a.version, a.cli), port: a.cport },
+    client: { ip: clientAddress(a), port: a.cport },
     server: { ip: serverIp, port: a.sport },
     verdict: a.verdict,
-    flags: [...a.flags],
+    flags: a.flags,
     start: isoTime(a.startSec, a.startNsec, a.tsDigits),
     synCount: a.synCount,
     rttMs: a.synAckT >= 0 ? round3((a.synAckT - a.synBeforeAckT) * 1000) : null,
-    answerMs: answerMs(a),
-    frames: [...a.frames],
+    answerMs: answer === Infinity ? null : round3((answer - a.t0) * 1000),
+    frames: a.frames.length ? a.frames : a.synFrames,
     file,
     reason: a.reason,
     history: a.history,
     isn: a.isn,
-    ttl: {},
-    hops: {},
+    ttl,
+    hops,
   };
-  if (r.frames.length === 0) r.frames = [...a.synFrames];
-  const put = (k: 'synAck' | 'rst' | 'icmp' | 'server', ttl: number) => {
-    if (ttl >= 0) { r.ttl[k] = ttl; r.hops[k] = hopsOf(ttl); }
-  };
-  if (a.synAckT >= 0) put('synAck', a.synAckTtl);
-  if (a.rstT >= 0) put('rst', a.rstTtl);
   if (a.icmpT >= 0) {
-    put('icmp', a.icmpTtl);
-    const sender = ipToString(a.icmpFamily, a.icmpSender);
+    const w = a.icmpSender;
+    const sender = a.icmpFamily === 4 ? ipv4ToString(w[0]) : ipv6ToString(w[0], w[1], w[2], w[3]);
     r.icmp = { type: a.icmpType, code: a.icmpCode, name: icmpMeaning(a.icmpFamily, a.icmpType, a.icmpCode).name, sender, senderIsServer: sender === serverIp };
   }
-  put('server', serverTtl);
   return r;
-}
-
-function answerMs(a: Attempt): number | null {
-  const ts = [a.synAckT, a.rstT, a.icmpT].filter((t) => t >= 0);
-  if (ts.length === 0) return null;
-  return round3((Math.min(...ts) - a.t0) * 1000);
 }
 
 function round3(v: number): number {
