@@ -24,6 +24,7 @@ import { createGzip } from 'node:zlib';
 
 import { readCapture } from '../src/capture/reader.js';
 import { Decoder } from '../src/decode/decoder.js';
+import { mulberry32 } from '../test/helpers/prng.js';
 
 const SCRIPT = fileURLToPath(import.meta.url);
 const ROOT = resolve(dirname(SCRIPT), '../..');
@@ -33,17 +34,7 @@ const DATA_DIR = join(ROOT, 'bench', 'data');
 // deterministic synthetic capture
 // ---------------------------------------------------------------------------
 
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const F_FIN = 0x01, F_SYN = 0x02, F_RST = 0x04, F_PSH = 0x08, F_ACK = 0x10;
 const OPT_NONE = 0, OPT_SYN = 1, OPT_TS = 2;

@@ -15,6 +15,7 @@ import {
   icmpv4Unreachable, icmpv6Unreachable, ipTcp, ipv4, ipv4Bytes, ipv6, ipv6Bytes, nullLoop, sll, sll2, tcp, tcp4, tcp6,
   type Ipv6ExtHeader,
 } from './helpers/packets.js';
+import { mulberry32 } from './helpers/prng.js';
 
 const C4 = '198.51.100.10';
 const S4 = '203.0.113.20';
@@ -553,17 +554,7 @@ test('IP-in-IP, 6in4, 4in6 and VXLAN; more than 4 nested tunnels are refused', (
 // fuzz
 // ---------------------------------------------------------------------------
 
-/** mulberry32: small, fast, seeded. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 test('random and mutated buffers on every link type never throw', () => {
   const rand = prng(0x5eed);

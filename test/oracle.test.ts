@@ -26,6 +26,7 @@ import { constants as zc, createGunzip, crc32, gunzipSync, gzipSync } from 'node
 import { readCapture, type ReadOptions } from '../src/capture/reader.js';
 import type { CaptureInfo } from '../src/capture/record.js';
 import { PcapWriter } from '../src/capture/writer.js';
+import { mulberry32 } from './helpers/prng.js';
 
 // ---------------------------------------------------------------------------
 // pcap-parser (CommonJS, untyped)
@@ -300,17 +301,7 @@ test('our reader agrees with pcap-parser on every classic-pcap fixture', async (
 // 2. a generated ~20k-packet capture, plain and gzip, path and stream
 // ---------------------------------------------------------------------------
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 function generate(path: string, count: number, bigEndian: boolean, seed: number): Rec[] {
   const rand = rng(seed);
