@@ -52,6 +52,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VERDICTS, type Verdict } from '../src/model/verdict.js';
 import { mulberry32 } from '../test/helpers/prng.js';
+import { fold, sum16 } from '../test/helpers/checksum.js';
 
 // ---------------------------------------------------------------------------
 // constants
@@ -255,17 +256,6 @@ class Heap {
 // checksums
 // ---------------------------------------------------------------------------
 
-function sum16(b: Buffer, from: number, to: number, s: number): number {
-  let i = from;
-  for (; i + 1 < to; i += 2) s += (b[i]! << 8) | b[i + 1]!;
-  if (i < to) s += b[i]! << 8;
-  return s;
-}
-
-function fold(s: number): number {
-  while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 0x10000);
-  return s;
-}
 
 // ---------------------------------------------------------------------------
 // the generator

@@ -25,6 +25,7 @@ import { createGzip } from 'node:zlib';
 import { readCapture } from '../src/capture/reader.js';
 import { Decoder } from '../src/decode/decoder.js';
 import { mulberry32 } from '../test/helpers/prng.js';
+import { fold, sum16 } from '../test/helpers/checksum.js';
 
 const SCRIPT = fileURLToPath(import.meta.url);
 const ROOT = resolve(dirname(SCRIPT), '../..');
@@ -333,17 +334,6 @@ class Generator {
   }
 }
 
-function sum16(b: Buffer, from: number, to: number, s: number): number {
-  let i = from;
-  for (; i + 1 < to; i += 2) s += (b[i]! << 8) | b[i + 1]!;
-  if (i < to) s += b[i]! << 8;
-  return s;
-}
-
-function fold(s: number): number {
-  while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 0x10000);
-  return s;
-}
 
 function generate(path: string, targetBytes: number): void {
   mkdirSync(dirname(path), { recursive: true });

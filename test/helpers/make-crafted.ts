@@ -40,17 +40,8 @@ import {
   tcp,
   type TcpOptionsSpec,
 } from './packets.js';
+import { LinkType } from '../../src/model/linktypes.js';
 
-// LINKTYPE_* values from the tcpdump.org registry.
-const LT_NULL = 0;
-const LT_ETHERNET = 1;
-const LT_RAW_12 = 12;
-const LT_RAW = 101;
-const LT_LOOP = 108;
-const LT_LINUX_SLL = 113;
-const LT_IPV4 = 228;
-const LT_IPV6 = 229;
-const LT_LINUX_SLL2 = 276;
 
 const C4 = '198.51.100.10';
 const S4 = '203.0.113.20';
@@ -210,14 +201,14 @@ function vlanMpls(): void {
   add(connection({ client: C4, server: S4, cport: 41003, sport: 8080, isn: 1000003, srvIsn: 0, at: ts(3e9), outcome: 'refused' }), { mpls: [16001, 16002] });
   add(connection({ client: C6, server: S6, cport: 41004, sport: 443, isn: 1000004, srvIsn: 2000004, at: ts(4e9), outcome: 'established' }), { mpls: [16001, 16002] });
   add(connection({ client: C6, server: S6, cport: 41005, sport: 25, isn: 1000005, srvIsn: 0, at: ts(5e9), outcome: 'refused' }), { vlans: [100], mpls: [17001, 17002] });
-  writePcap('vlan-mpls.pcap', LT_ETHERNET, frames);
+  writePcap('vlan-mpls.pcap', LinkType.ETHERNET, frames);
 }
 
 function cooked(): void {
   const pkts = mixedScenario(10e9);
   // Packet type 4 = sent by us, 0 = addressed to us, as on the capturing client.
-  writePcap('sll.pcap', LT_LINUX_SLL, pkts.map((p) => ({ t: p.t, data: sll({ packetType: p.fromClient ? 4 : 0, addr: p.fromClient ? MAC_CLIENT : MAC_SERVER }, p.ip) })));
-  writePcap('sll2.pcap', LT_LINUX_SLL2, pkts.map((p) => ({ t: p.t, data: sll2({ packetType: p.fromClient ? 4 : 0, addr: p.fromClient ? MAC_CLIENT : MAC_SERVER, ifIndex: 3 }, p.ip) })));
+  writePcap('sll.pcap', LinkType.LINUX_SLL, pkts.map((p) => ({ t: p.t, data: sll({ packetType: p.fromClient ? 4 : 0, addr: p.fromClient ? MAC_CLIENT : MAC_SERVER }, p.ip) })));
+  writePcap('sll2.pcap', LinkType.LINUX_SLL2, pkts.map((p) => ({ t: p.t, data: sll2({ packetType: p.fromClient ? 4 : 0, addr: p.fromClient ? MAC_CLIENT : MAC_SERVER, ifIndex: 3 }, p.ip) })));
 }
 
 function nullAndLoop(): void {
@@ -229,9 +220,9 @@ function nullAndLoop(): void {
   const v6Families = [AF_INET6_BSD, AF_INET6_FREEBSD, AF_INET6_DARWIN];
   let i = 0;
   const family = (p: IpPkt): number => (isIpv6Packet(p.ip) ? v6Families[i++ % v6Families.length]! : AF_INET);
-  writePcap('null.pcap', LT_NULL, pkts.map((p) => ({ t: p.t, data: nullLoop(family(p), p.ip) })));
+  writePcap('null.pcap', LinkType.NULL, pkts.map((p) => ({ t: p.t, data: nullLoop(family(p), p.ip) })));
   i = 0;
-  writePcap('loop.pcap', LT_LOOP, pkts.map((p) => ({ t: p.t, data: nullLoop(family(p), p.ip, { loop: true }) })));
+  writePcap('loop.pcap', LinkType.LOOP, pkts.map((p) => ({ t: p.t, data: nullLoop(family(p), p.ip, { loop: true }) })));
 }
 
 function isIpv6Packet(ip: Buffer): boolean {
@@ -240,18 +231,18 @@ function isIpv6Packet(ip: Buffer): boolean {
 
 function rawIp(): void {
   const mixed = mixedScenario(30e9);
-  writePcap('raw.pcap', LT_RAW, mixed.map((p) => ({ t: p.t, data: p.ip })));
-  writePcap('raw-dlt12.pcap', LT_RAW_12, mixed.map((p) => ({ t: p.t, data: p.ip })));
+  writePcap('raw.pcap', LinkType.RAW, mixed.map((p) => ({ t: p.t, data: p.ip })));
+  writePcap('raw-dlt12.pcap', LinkType.RAW_ALIAS_12, mixed.map((p) => ({ t: p.t, data: p.ip })));
   const v4 = [
     ...connection({ client: C4, server: S4, cport: 42001, sport: 443, isn: 3000001, srvIsn: 4000001, at: ts(31e9), outcome: 'established' }),
     ...connection({ client: C4, server: S4, cport: 42002, sport: 22, isn: 3000002, srvIsn: 0, at: ts(32e9), outcome: 'refused' }),
   ];
-  writePcap('raw-ipv4.pcap', LT_IPV4, v4.map((p) => ({ t: p.t, data: p.ip })));
+  writePcap('raw-ipv4.pcap', LinkType.IPV4, v4.map((p) => ({ t: p.t, data: p.ip })));
   const v6 = [
     ...connection({ client: C6, server: S6, cport: 42003, sport: 443, isn: 3000003, srvIsn: 4000003, at: ts(33e9), outcome: 'established' }),
     ...connection({ client: C6, server: S6, cport: 42004, sport: 22, isn: 3000004, srvIsn: 0, at: ts(34e9), outcome: 'refused' }),
   ];
-  writePcap('raw-ipv6.pcap', LT_IPV6, v6.map((p) => ({ t: p.t, data: p.ip })));
+  writePcap('raw-ipv6.pcap', LinkType.IPV6, v6.map((p) => ({ t: p.t, data: p.ip })));
 }
 
 /** Router Alert (RFC 2711) is the one hop-by-hop option routers actually see. */
@@ -305,7 +296,7 @@ function ipv6Ext(): void {
   });
   const rst2 = tcp({ sport: 8443, dport: 43002, seq: 0, ack: 5000003, flags: 'RA', window: 0 }, { srcIp: S6, dstIp: C6 });
   frames.push({ t: ts(41e9 + 10_000_000), data: ethernet({ src: MAC_SERVER, dst: MAC_CLIENT }, ipv6(back, rst2)) });
-  writePcap('ipv6-ext.pcap', LT_ETHERNET, frames);
+  writePcap('ipv6-ext.pcap', LinkType.ETHERNET, frames);
 }
 
 /**
@@ -360,7 +351,7 @@ function fragments(): void {
     { srcIp: C6, dstIp: S6 },
   );
   fragmentIpv6({ src: C6, dst: S6 }, IPPROTO_TCP, seg6, 1232, 0x6601).forEach((f, i) => frames.push({ t: ts(52.1e9 + i * 1000), data: eth(true, f) }));
-  writePcap('fragments.pcap', LT_ETHERNET, frames);
+  writePcap('fragments.pcap', LinkType.ETHERNET, frames);
 }
 
 function icmpQuote(): void {
@@ -397,7 +388,7 @@ function icmpQuote(): void {
   case6(3, ROUTER6); // address unreachable
   case6(4, S6); // port unreachable
   case6('hop', FIREWALL6); // hop limit exceeded
-  writePcap('icmp-quote.pcap', LT_ETHERNET, frames);
+  writePcap('icmp-quote.pcap', LinkType.ETHERNET, frames);
 }
 
 function truncatedSnaplen(): void {
@@ -408,9 +399,9 @@ function truncatedSnaplen(): void {
   ];
   const frames = pkts.map((p) => ({ t: p.t, data: ethFrame(p) }));
   // 54 = Ethernet + IPv4 + bare TCP header: options are cut; IPv6 loses all of TCP.
-  writePcap('truncated-snaplen.pcap', LT_ETHERNET, frames, { snaplen: 54 });
+  writePcap('truncated-snaplen.pcap', LinkType.ETHERNET, frames, { snaplen: 54 });
   // 40 leaves 6 bytes of TCP over IPv4: ports and half the sequence number.
-  writePcap('truncated-snaplen40.pcap', LT_ETHERNET, frames, { snaplen: 40 });
+  writePcap('truncated-snaplen40.pcap', LinkType.ETHERNET, frames, { snaplen: 40 });
 }
 
 function byteOrders(): void {
@@ -420,9 +411,9 @@ function byteOrders(): void {
     ...connection({ client: C6, server: S6, cport: 47002, sport: 993, isn: 13000002, srvIsn: 0, at: ts(80_987_654_321), rttNs: 999, outcome: 'refused' }),
   ];
   const frames = pkts.map((p) => ({ t: p.t, data: ethFrame(p) }));
-  writePcap('be-usec.pcap', LT_ETHERNET, frames, { bigEndian: true });
-  writePcap('be-nsec.pcap', LT_ETHERNET, frames, { bigEndian: true, nanosecond: true });
-  writePcap('le-nsec.pcap', LT_ETHERNET, frames, { nanosecond: true });
+  writePcap('be-usec.pcap', LinkType.ETHERNET, frames, { bigEndian: true });
+  writePcap('be-nsec.pcap', LinkType.ETHERNET, frames, { bigEndian: true, nanosecond: true });
+  writePcap('le-nsec.pcap', LinkType.ETHERNET, frames, { nanosecond: true });
 }
 
 /** Private Enterprise Number 32473 is reserved for documentation (RFC 5612). */
@@ -432,8 +423,8 @@ function pcapng(): void {
   // multi-if: Ethernet at µs resolution, raw IP at ns resolution.
   {
     const w = new PcapngWriter();
-    const eth0 = w.addInterface({ linkType: LT_ETHERNET, tsresol: 6, name: 'eth0' });
-    const tun0 = w.addInterface({ linkType: LT_RAW, tsresol: 9, name: 'tun0' });
+    const eth0 = w.addInterface({ linkType: LinkType.ETHERNET, tsresol: 6, name: 'eth0' });
+    const tun0 = w.addInterface({ linkType: LinkType.RAW, tsresol: 9, name: 'tun0' });
     const a = connection({ client: C4, server: S4, cport: 48001, sport: 443, isn: 15000001, srvIsn: 16000001, at: ts(90_000_000_123), outcome: 'established' });
     const b = connection({ client: C6, server: S6, cport: 48002, sport: 443, isn: 15000002, srvIsn: 16000002, at: ts(90_000_500_777), outcome: 'established' });
     w.writePacket(eth0, a[0]!.t.sec, a[0]!.t.nsec, ethFrame(a[0]!));
@@ -458,19 +449,19 @@ function pcapng(): void {
   // be.pcapng: same content rules, big-endian section.
   {
     const w = new PcapngWriter({ bigEndian: true });
-    const ifId = w.addInterface({ linkType: LT_ETHERNET, name: 'en0' });
+    const ifId = w.addInterface({ linkType: LinkType.ETHERNET, name: 'en0' });
     for (const p of mixedScenario(92e9)) w.writePacket(ifId, p.t.sec, p.t.nsec, ethFrame(p));
     save('be.pcapng', w.toBuffer());
   }
   // Two sections: interface ids restart at 0 in the second one, with a different link type.
   const twoSections = (bigEndianSecond: boolean): Buffer => {
     const w = new PcapngWriter();
-    const e = w.addInterface({ linkType: LT_ETHERNET, name: 'eth0' });
+    const e = w.addInterface({ linkType: LinkType.ETHERNET, name: 'eth0' });
     for (const p of connection({ client: C4, server: S4, cport: 49001, sport: 443, isn: 17000001, srvIsn: 18000001, at: ts(93e9), outcome: 'established' })) {
       w.writePacket(e, p.t.sec, p.t.nsec, ethFrame(p));
     }
     w.newSection({ bigEndian: bigEndianSecond });
-    const r = w.addInterface({ linkType: LT_RAW, tsresol: 9, name: 'tun0' });
+    const r = w.addInterface({ linkType: LinkType.RAW, tsresol: 9, name: 'tun0' });
     for (const p of connection({ client: C6, server: S6, cport: 49002, sport: 443, isn: 17000002, srvIsn: 0, at: ts(94_000_000_001), outcome: 'refused' })) {
       w.writePacket(r, p.t.sec, p.t.nsec, p.ip);
     }
@@ -481,7 +472,7 @@ function pcapng(): void {
   // Binary-fraction resolution plus a timestamp offset.
   {
     const w = new PcapngWriter();
-    const ifId = w.addInterface({ linkType: LT_ETHERNET, tsresol: 0x80 | 20, tsoffset: 1000, name: 'eth0' });
+    const ifId = w.addInterface({ linkType: LinkType.ETHERNET, tsresol: 0x80 | 20, tsoffset: 1000, name: 'eth0' });
     for (const p of connection({ client: C4, server: S4, cport: 49101, sport: 443, isn: 19000001, srvIsn: 20000001, at: ts(95_500_000_000), outcome: 'established' })) {
       w.writePacket(ifId, p.t.sec, p.t.nsec, ethFrame(p));
     }
@@ -490,7 +481,7 @@ function pcapng(): void {
 }
 
 function truncatedFile(): void {
-  const w = new PcapWriter({ linkType: LT_ETHERNET });
+  const w = new PcapWriter({ linkType: LinkType.ETHERNET });
   for (const p of connection({ client: C4, server: S4, cport: 49201, sport: 443, isn: 21000001, srvIsn: 22000001, at: ts(96e9), outcome: 'established' })) {
     w.writePacket(p.t.sec, p.t.nsec, ethFrame(p));
   }
