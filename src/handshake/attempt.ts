@@ -5,6 +5,7 @@
  * keep sub-microsecond precision; the absolute start keeps the capture's full precision.
  */
 import { FlowKey } from '../flow/table.js';
+import { ipv4ToString, ipv6ToString } from '../util/ip.js';
 import type { Flag, Verdict } from '../model/verdict.js';
 import type { EndpointEntry, HostEntry } from './evidence.js';
 
@@ -89,7 +90,7 @@ export class Attempt extends FlowKey {
   icmpCode = 0;
   icmpTtl = 0;
   /** Address words of the ICMP error's sender. */
-  readonly icmpSender: number[] = [0, 0, 0, 0];
+  icmpSender: number[] | null = null;
 
   truncated = false;
   dupFrames = 0;
@@ -116,6 +117,21 @@ export class Attempt extends FlowKey {
   wakeAt = Infinity;
   /** Its entry in the engine's wake-up queue (cut loose when the attempt is dropped). */
   readonly ticket: WakeTicket = { a: this, at: Infinity };
+
+  /** Text forms of the addresses (built on demand: reports and reasons only). */
+  serverIp(): string {
+    return this.version === 4 ? ipv4ToString(this.s0) : ipv6ToString(this.s0, this.s1, this.s2, this.s3);
+  }
+
+  clientIp(): string {
+    return this.version === 4 ? ipv4ToString(this.c0) : ipv6ToString(this.c0, this.c1, this.c2, this.c3);
+  }
+
+  icmpSenderIp(): string {
+    const w = this.icmpSender;
+    if (!w) return '';
+    return this.icmpFamily === 4 ? ipv4ToString(w[0]) : ipv6ToString(w[0], w[1], w[2], w[3]);
+  }
 
   addHistory(letter: HistoryLetter): void {
     const h = this.history;

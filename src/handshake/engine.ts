@@ -11,7 +11,7 @@ import type { DecodedPacket } from '../decode/decoder.js';
 import { Stop } from '../decode/status.js';
 import { DeadlineHeap } from '../flow/deadlines.js';
 import { FlowKey, FlowTable } from '../flow/table.js';
-import { ipToString, endpointToString } from '../util/ip.js';
+import { endpointToString } from '../util/ip.js';
 import { seqAdd, seqGe, seqGt } from '../util/seq.js';
 import { Attempt, pushFrame, type WakeTicket } from './attempt.js';
 import { EndpointEntry, HostEntry, SERVER_MARK } from './evidence.js';
@@ -179,7 +179,7 @@ export class HandshakeEngine {
     const ep = a.endpoint;
     const until = a.synAckT >= 0 ? a.synAckT : this.now;
     const [alive, aliveFrame] = ep ? ep.between(a.t0, until, a.synAckFrame) : [0, 0];
-    const serverIp = ipToString(a.version, a.srv);
+    const serverIp = a.serverIp();
     return {
       now: this.now,
       final,
@@ -192,7 +192,7 @@ export class HandshakeEngine {
       aliveFrame,
       server: endpointToString(serverIp, a.sport),
       serverIp,
-      icmpSender: a.icmpT >= 0 ? ipToString(a.icmpFamily, a.icmpSender) : '',
+      icmpSender: a.icmpSenderIp(),
     };
   }
 
@@ -493,7 +493,8 @@ export class HandshakeEngine {
     a.icmpType = p.icmp.type;
     a.icmpCode = p.icmp.code;
     a.icmpTtl = p.ip.ttl;
-    for (let i = 0; i < 4; i++) a.icmpSender[i] = p.ip.src[i];
+    const src = p.ip.src;
+    a.icmpSender = [src[0], src[1], src[2], src[3]];
     a.lastT = m.t;
     a.addHistory('i');
     this.reconsider(a, m.t + this.grace);

@@ -2,21 +2,12 @@
 import type { Attempt } from '../handshake/attempt.js';
 import { hopsOf } from '../handshake/classify.js';
 import { icmpMeaning } from '../handshake/icmp-names.js';
-import { ipv4ToString, ipv6ToString } from '../util/ip.js';
 import { isoTime } from '../util/time.js';
 import type { AttemptReport } from './model.js';
 
-function serverAddress(a: Attempt): string {
-  return a.version === 4 ? ipv4ToString(a.s0) : ipv6ToString(a.s0, a.s1, a.s2, a.s3);
-}
-
-function clientAddress(a: Attempt): string {
-  return a.version === 4 ? ipv4ToString(a.c0) : ipv6ToString(a.c0, a.c1, a.c2, a.c3);
-}
-
 /** Builds the report (the flags and frames arrays are the decision's own, never changed after). */
 export function attemptReport(a: Attempt, file: string, serverTtl: number): AttemptReport {
-  const serverIp = serverAddress(a);
+  const serverIp = a.serverIp();
   const ttl: AttemptReport['ttl'] = {};
   const hops: AttemptReport['hops'] = {};
   if (a.synAckT >= 0 && a.synAckTtl >= 0) { ttl.synAck = a.synAckTtl; hops.synAck = hopsOf(a.synAckTtl); }
@@ -28,7 +19,7 @@ export function attemptReport(a: Attempt, file: string, serverTtl: number): Atte
   if (a.rstT >= 0 && a.rstT < answer) answer = a.rstT;
   if (a.icmpT >= 0 && a.icmpT < answer) answer = a.icmpT;
   const r: AttemptReport = {
-    client: { ip: clientAddress(a), port: a.cport },
+    client: { ip: a.clientIp(), port: a.cport },
     server: { ip: serverIp, port: a.sport },
     verdict: a.verdict,
     flags: a.flags,
@@ -45,8 +36,7 @@ export function attemptReport(a: Attempt, file: string, serverTtl: number): Atte
     hops,
   };
   if (a.icmpT >= 0) {
-    const w = a.icmpSender;
-    const sender = a.icmpFamily === 4 ? ipv4ToString(w[0]) : ipv6ToString(w[0], w[1], w[2], w[3]);
+    const sender = a.icmpSenderIp();
     r.icmp = { type: a.icmpType, code: a.icmpCode, name: icmpMeaning(a.icmpFamily, a.icmpType, a.icmpCode).name, sender, senderIsServer: sender === serverIp };
   }
   return r;
