@@ -175,15 +175,15 @@ export class Analysis {
     this.opts.onRevision?.(r, previous);
     const done = this.emitted.get(a);
     if (!done || !done.report) return; // no final report yet: it will carry the new verdict
-    this.count(done.report, -1);
-    this.count(r, 1);
+    this.count(done.report, -1, a);
+    this.count(r, 1, a);
     if (done.index >= 0) this.collected[done.index] = r;
     done.report = r;
   }
 
-  private count(r: AttemptReport, sign: number): void {
+  private count(r: AttemptReport, sign: number, a: Attempt): void {
     this.counts[r.verdict] = (this.counts[r.verdict] ?? 0) + sign;
-    this.endpoints.add(r, sign);
+    this.endpoints.add(r, sign, a.endpoint ?? undefined);
   }
 
   /** Gives final reports, in first-SYN order, to attempts that have waited long enough. */
@@ -197,7 +197,7 @@ export class Analysis {
         if (!final && p.a.index >= 0 && this.engine.now - p.decidedAt < this.hold && this.pending.size < MAX_PENDING) return;
         const r = this.report(p.a);
         p.report = r;
-        this.count(r, 1);
+        this.count(r, 1, p.a);
         this.finalCount++;
         if (this.collect) { p.index = this.collected.length; this.collected.push(r); }
         if (p.a.index >= 0) this.emitted.set(p.a, p);

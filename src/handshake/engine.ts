@@ -297,8 +297,6 @@ export class HandshakeEngine {
 
   /** Links the attempt to its server host's baseline and its endpoint's liveness record. */
   private ensureHost(a: Attempt, srv: ArrayLike<number>): void {
-    a.host = this.hostEntry(a.version, srv, a.ifKey);
-    this.hostEntry(a.version, srv, SERVER_MARK);
     let e = this.endpoints.find(a.version, NO_ADDR, 0, srv, a.sport);
     if (!e) {
       e = new EndpointEntry();
@@ -306,6 +304,13 @@ export class HandshakeEngine {
       this.endpoints.insert(e);
     }
     a.endpoint = e;
+    // The endpoint remembers its host's entry for the last interface seen: usually the same one.
+    if (e.host === null || e.hostIfKey !== a.ifKey) {
+      e.host = this.hostEntry(a.version, srv, a.ifKey);
+      e.hostIfKey = a.ifKey;
+      this.hostEntry(a.version, srv, SERVER_MARK);
+    }
+    a.host = e.host;
   }
 
   private hostEntry(version: number, ip: ArrayLike<number>, ifKey: number): HostEntry {

@@ -43,6 +43,9 @@ const ALIVE_RING = 32;
 
 /** A server endpoint's recent SYN-ACKs and completed handshakes: proof that a listener was alive then. */
 export class EndpointEntry extends FlowKey {
+  /** The server host's entry for the capture interface `hostIfKey` (a lookup saved per attempt). */
+  host: HostEntry | null = null;
+  hostIfKey = -1;
   readonly times = new Float64Array(ALIVE_RING).fill(-Infinity);
   readonly frames = new Float64Array(ALIVE_RING);
   n = 0;

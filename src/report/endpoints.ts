@@ -48,10 +48,10 @@ export class EndpointAggregate {
 
 /** Keeps one aggregate per server endpoint, in order of first appearance. */
 export class EndpointTable {
-  private readonly map = new Map<string, EndpointAggregate>();
+  private readonly map = new Map<unknown, EndpointAggregate>();
 
-  add(a: AttemptReport, sign = 1): void {
-    const key = endpointToString(a.server.ip, a.server.port);
+  /** `key` identifies the endpoint when the caller has an object for it (saves building a string). */
+  add(a: AttemptReport, sign = 1, key: unknown = endpointToString(a.server.ip, a.server.port)): void {
     let e = this.map.get(key);
     if (!e) this.map.set(key, (e = new EndpointAggregate(a.server.ip, a.server.port)));
     e.add(a, sign);
