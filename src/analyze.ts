@@ -222,6 +222,7 @@ export class Analysis {
     const st = this.engine.stats;
     const warnings = [...extraWarnings, ...this.warnings];
     if (st.invalidRst) warnings.push(`${st.invalidRst} RST(s) did not acknowledge the SYN they answered (wrong or missing ACK number): a client stack ignores them, so they are not counted as refusals`);
+    if (st.oddSyn) warnings.push(`${st.oddSyn} SYN packet(s) also carried FIN or RST (scan probes or crafted packets, which Linux drops): not counted as connection attempts`);
     if (st.truncatedTcp) warnings.push(`${st.truncatedTcp} TCP packet(s) were cut by the snap length before their flags and could not be used`);
     if (st.evicted) warnings.push(`the attempt table reached its limit of ${this.engine.maxAttempts} attempts; ${st.evicted} attempt(s) were decided early (raise --max-attempts)`);
     return {

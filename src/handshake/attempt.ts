@@ -47,6 +47,8 @@ export class Attempt extends FlowKey {
   synAckFrame = 0;
   synAckCount = 0;
   serverIsn = 0;
+  /** The sequence number the client expects next from the server (for RST validity). */
+  srvNextSeq = 0;
   synAckTtl = -1;
   /** Capture interface of the first SYN-ACK: copies on other interfaces are not retransmissions. */
   synAckIfKey = 0;
@@ -71,6 +73,8 @@ export class Attempt extends FlowKey {
   rstT = -1;
   rstFrame = 0;
   rstTtl = -1;
+  /** Capture interface the RST was seen on (its TTL is compared with that interface's baseline). */
+  rstIfKey = 0;
   rstFlowLabel = 0;
   /** The RST came after the handshake completed on the wire. */
   rstAfterAck = false;

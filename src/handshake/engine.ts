@@ -60,6 +60,8 @@ export interface PacketMeta {
   file: number;
   /** Capture interface key (pcapng interface and cooked-header ifindex). */
   ifKey: number;
+  /** Set by the engine: the packet's timestamp was earlier than the clock (it is handled as "now"). */
+  backwards?: boolean;
 }
 
 export class HandshakeEngine {
@@ -78,7 +80,7 @@ export class HandshakeEngine {
   midstream = 0;
   attemptCount = 0;
   private warnedBackwards = false;
-  stats = { invalidRst: 0, orphanSynAck: 0, truncatedTcp: 0, evicted: 0 };
+  stats = { invalidRst: 0, orphanSynAck: 0, truncatedTcp: 0, evicted: 0, oddSyn: 0 };
 
   constructor(private readonly events: EngineEvents, opts: EngineOptions = {}) {
     this.timeout = opts.handshakeTimeout ?? 3;
@@ -137,9 +139,11 @@ export class HandshakeEngine {
    */
   private linger(a: Attempt): number {
     const CLOSED = 5;
+    const UNANSWERED = 30;
     if (a.rstT >= 0 || a.cliRstT >= 0 || (a.cliFinFrame && a.srvFinFrame)) return CLOSED;
     if (a.verdict === 'refused' || a.verdict === 'rejected' || a.verdict === 'aborted') return CLOSED;
-    if (a.synAckT < 0) return Math.min(this.retain, Math.max(CLOSED, 2.5 * (a.lastSynT - a.prevSynT)));
+    // Unanswered: wait for the next retransmission, which comes after about twice the last gap.
+    if (a.synAckT < 0) return Math.min(this.retain, Math.max(UNANSWERED, 2.5 * (a.lastSynT - a.prevSynT)));
     return this.retain;
   }
 
@@ -174,7 +178,8 @@ export class HandshakeEngine {
   }
 
   private context(a: Attempt, final: boolean): ClassifyContext {
-    const host = a.host;
+    // A RST is compared with the host's packets captured on the same interface as the RST.
+    const host = a.rstT >= 0 && a.rstIfKey !== a.ifKey ? this.hosts.find(a.version, a.srv, a.rstIfKey, NO_ADDR, 0) ?? null : a.host;
     const [ttl, n] = host ? host.best() : [-1, 0];
     const ep = a.endpoint;
     const until = a.synAckT >= 0 ? a.synAckT : this.now;
@@ -199,6 +204,10 @@ export class HandshakeEngine {
   /** Feeds one decoded packet. */
   packet(p: DecodedPacket, m: PacketMeta): void {
     this.advance(m.t);
+    // Event times follow the monotonic clock: a packet stamped earlier than one before it (clock
+    // steps, merged interfaces) happens "now" for the state machine, never before an attempt began.
+    m.backwards = m.t < this.now;
+    if (m.backwards) m.t = this.now;
     if (p.hasTcp) this.tcp(p, m);
     else if (p.hasIcmp && p.icmp.quotes && p.quotedTcp.have >= 8) this.icmp(p, m);
   }
@@ -212,7 +221,14 @@ export class HandshakeEngine {
     const ack = (f & TcpFlag.ACK) !== 0;
     const rst = (f & TcpFlag.RST) !== 0;
     const cut = p.status.kind === Stop.TRUNCATED;
-    if (syn && !ack && !rst) { this.clientSyn(p, m, cut); return; }
+    if (syn && !ack && !rst) {
+      // A SYN with FIN is no connect(): a scan probe or a crafted packet (Linux drops it). It and
+      // whatever answers it count as a midstream flow, never as an attempt.
+      if (f & TcpFlag.FIN) { this.stats.oddSyn++; this.midstreamPacket(p, m); return; }
+      this.clientSyn(p, m, cut);
+      return;
+    }
+    if (syn && rst) { this.stats.oddSyn++; this.midstreamPacket(p, m); return; }
     // One probe finds the attempt whichever side sent the packet.
     const a = this.attempts.findEither(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
     if (!a) {
@@ -252,7 +268,7 @@ export class HandshakeEngine {
     let a = this.attempts.find(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
     if (a && a.isn === tcp.seq) {
       // The same SYN captured again (on another interface, or twice on one) is not a retransmission.
-      if (m.ifKey !== a.ifKey || m.t - a.lastSynT < 0.01) { a.dupFrames++; return; }
+      if (!m.backwards && (m.ifKey !== a.ifKey || m.t - a.lastSynT < 0.01)) { a.dupFrames++; return; }
       a.synCount++;
       a.prevSynT = a.lastSynT;
       a.lastSynT = m.t;
@@ -416,8 +432,14 @@ export class HandshakeEngine {
           this.stats.invalidRst++;
           a.addHistory('x');
         }
-      } else if (a.rstT < 0) {
-        this.takeRst(a, p, m, true);
+      } else if (seqGe(tcp.seq, seqAdd(a.serverIsn, 1)) && seqGe(a.srvNextSeq, tcp.seq)) {
+        // After the handshake a RST counts only at the sequence number the client expects
+        // (RFC 5961 3.2); a blind reset with another one is ignored by the client's stack.
+        if (a.rstT < 0) this.takeRst(a, p, m, true);
+      } else {
+        if (!a.invalidRstFrame) a.invalidRstFrame = m.frame;
+        this.stats.invalidRst++;
+        a.addHistory('x');
       }
       return;
     }
@@ -432,6 +454,7 @@ export class HandshakeEngine {
         a.synAckFrame = m.frame;
         a.synAckCount = 1;
         a.serverIsn = tcp.seq;
+        a.srvNextSeq = seqAdd(tcp.seq, 1);
         a.synAckTtl = p.ip.ttl;
         a.synAckIfKey = m.ifKey;
         a.synAckOptMask = tcp.optionsComplete ? tcp.optMask : 0;
@@ -455,6 +478,8 @@ export class HandshakeEngine {
     }
     if (tcp.have >= 20 && tcp.payloadLen > 0) {
       if (!a.srvDataFrame) a.srvDataFrame = m.frame;
+      const next = seqAdd(tcp.seq, tcp.payloadLen);
+      if (seqGt(next, a.srvNextSeq)) a.srvNextSeq = next;
       a.addHistory('d');
     }
     if (f & TcpFlag.FIN) {
@@ -469,6 +494,7 @@ export class HandshakeEngine {
     a.rstT = m.t;
     a.rstFrame = m.frame;
     a.rstTtl = p.ip.ttl;
+    a.rstIfKey = m.ifKey;
     a.rstFlowLabel = p.ip.flowLabel;
     a.rstAfterAck = afterAck || a.ackT >= 0;
     a.rstHasAck = (p.tcp.flags & TcpFlag.ACK) !== 0;
