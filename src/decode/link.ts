@@ -144,8 +144,53 @@ function nflog(buf: Buffer, off: number, end: number, net: NetStart, st: DecodeS
   return st.set(Stop.TRUNCATED, Layer.LINK, p - off, 'NFLOG packet TLV not found');
 }
 
+/** LLC/SNAP header carrying an EtherType (AA AA 03, OUI 00 00 00 or 00 00 F8). */
+function llcSnap(buf: Buffer, off: number, end: number, net: NetStart, st: DecodeStatus, base: number): number {
+  if (end - off < 8) return st.set(Stop.TRUNCATED, Layer.LINK, off - base, 'LLC/SNAP header cut off');
+  if (buf[off] !== 0xaa || buf[off + 1] !== 0xaa || buf[off + 2] !== 0x03) return st.set(Stop.UNSUPPORTED, Layer.LINK, off - base, '802.2 LLC without SNAP, not IP');
+  return ethernetPayload(buf, off + 8, end, buf.readUInt16BE(off + 6), net, st, base);
+}
+
+/** IEEE 802.11 data frames (unprotected): MAC header, then LLC/SNAP. */
+function ieee80211(buf: Buffer, off: number, end: number, net: NetStart, st: DecodeStatus, base: number): number {
+  if (end - off < 24) return st.set(Stop.TRUNCATED, Layer.LINK, off - base, '802.11 header cut off');
+  const fc0 = buf[off];
+  const fc1 = buf[off + 1];
+  const type = (fc0 >> 2) & 3;
+  const subtype = fc0 >> 4;
+  if (type !== 2) return st.set(Stop.UNSUPPORTED, Layer.LINK, off - base, '802.11 management or control frame');
+  if (subtype & 0x4) return st.set(Stop.UNSUPPORTED, Layer.LINK, off - base, '802.11 data frame without a body');
+  if (fc1 & 0x40) return st.set(Stop.UNSUPPORTED, Layer.LINK, off - base, 'encrypted 802.11 frame');
+  let len = 24;
+  if ((fc1 & 0x03) === 0x03) len += 6; // four addresses (wireless distribution system)
+  if (subtype & 0x8) {
+    if (end - off < len + 2) return st.set(Stop.TRUNCATED, Layer.LINK, off - base, '802.11 QoS control cut off');
+    if (buf[off + len] & 0x80) return st.set(Stop.UNSUPPORTED, Layer.LINK, off - base, '802.11 A-MSDU');
+    len += 2;
+    if (fc1 & 0x80) len += 4; // HT control
+  }
+  return llcSnap(buf, off + len, end, net, st, base);
+}
+
+/** Radiotap (its own length at bytes 2-3, little-endian) in front of an 802.11 frame. */
+function radiotap(buf: Buffer, off: number, end: number, net: NetStart, st: DecodeStatus): number {
+  if (end - off < 8) return st.set(Stop.TRUNCATED, Layer.LINK, 0, 'radiotap header cut off');
+  const len = buf.readUInt16LE(off + 2);
+  if (len < 8 || len > end - off) return st.set(Stop.MALFORMED, Layer.LINK, 0, 'radiotap length beyond the packet');
+  return ieee80211(buf, off + len, end, net, st, off);
+}
+
+/** Cisco HDLC: address, control, then an EtherType. */
+function ciscoHdlc(buf: Buffer, off: number, end: number, net: NetStart, st: DecodeStatus): number {
+  if (end - off < 4) return st.set(Stop.TRUNCATED, Layer.LINK, 0, 'Cisco HDLC header cut off');
+  return ethernetPayload(buf, off + 4, end, buf.readUInt16BE(off + 2), net, st, off);
+}
+
 export function decodeLink(buf: Buffer, off: number, end: number, linkType: number, net: NetStart, st: DecodeStatus): number {
   switch (linkType) {
+    case LinkType.C_HDLC: return ciscoHdlc(buf, off, end, net, st);
+    case LinkType.IEEE802_11: return ieee80211(buf, off, end, net, st, off);
+    case LinkType.IEEE802_11_RADIOTAP: return radiotap(buf, off, end, net, st);
     case LinkType.ETHERNET: return ethernet(buf, off, end, net, st);
     case LinkType.LINUX_SLL: return sll(buf, off, end, net, st);
     case LinkType.LINUX_SLL2: return sll2(buf, off, end, net, st);

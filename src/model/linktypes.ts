@@ -10,6 +10,7 @@ export const LinkType = {
   RAW_ALIAS_12: 12, // DLT_RAW on most BSDs and Linux, written unmapped by some tools
   RAW_ALIAS_14: 14, // DLT_RAW on OpenBSD
   PPP_HDLC: 50,
+  C_HDLC: 104,
   PPP_ETHER: 51,
   RAW: 101,
   IEEE802_11: 105,
@@ -51,7 +52,7 @@ export function linkTypeName(lt: number): string {
 /** Link types the decoder understands (others are counted, not decoded). */
 export function isDecodableLinkType(lt: number): boolean {
   switch (lt) {
-    case 0: case 1: case 12: case 14: case 51: case 101: case 108: case 113: case 228: case 229: case 276: case 9: case 50: case 239:
+    case 0: case 1: case 12: case 14: case 51: case 101: case 104: case 105: case 108: case 113: case 127: case 228: case 229: case 276: case 9: case 50: case 239:
       return true;
     default:
       return false;
