@@ -186,8 +186,59 @@ function ciscoHdlc(buf: Buffer, off: number, end: number, net: NetStart, st: Dec
   return ethernetPayload(buf, off + 4, end, buf.readUInt16BE(off + 2), net, st, off);
 }
 
+function familyToEtherType(fam: number): number {
+  // AF_INET is 2 everywhere; AF_INET6 is 24 (NetBSD/OpenBSD), 28 (FreeBSD), 30 (macOS), 10 (Linux).
+  if (fam === 2) return EtherType.IPV4;
+  if (fam === 24 || fam === 28 || fam === 30 || fam === 10) return EtherType.IPV6;
+  return 0;
+}
+
+/** OpenBSD/FreeBSD pflog: header length in byte 0 (padded to 4), address family in byte 1. */
+function pflog(buf: Buffer, off: number, end: number, net: NetStart, st: DecodeStatus): number {
+  if (end - off < 4) return st.set(Stop.TRUNCATED, Layer.LINK, 0, 'pflog header cut off');
+  const len = (buf[off] + 3) & ~3;
+  net.type = familyToEtherType(buf[off + 1]);
+  if (net.type === 0) return st.set(Stop.UNSUPPORTED, Layer.LINK, 0, 'pflog address family is not IP');
+  if (end - off < len) return st.set(Stop.TRUNCATED, Layer.LINK, 0, 'pflog header cut off');
+  return off + len;
+}
+
+/** PPI: its own length and the link type of what follows (usually 802.11). */
+function ppi(buf: Buffer, off: number, end: number, net: NetStart, st: DecodeStatus, depth: number): number {
+  if (end - off < 8) return st.set(Stop.TRUNCATED, Layer.LINK, 0, 'PPI header cut off');
+  const len = buf.readUInt16LE(off + 2);
+  const dlt = buf.readUInt32LE(off + 4);
+  if (len < 8 || len > end - off) return st.set(Stop.MALFORMED, Layer.LINK, 0, 'PPI length beyond the packet');
+  if (depth > 0 || dlt === LinkType.PPI) return st.set(Stop.MALFORMED, Layer.LINK, 0, 'PPI inside PPI');
+  return decodeLinkAt(buf, off + len, end, dlt, net, st, depth + 1);
+}
+
 export function decodeLink(buf: Buffer, off: number, end: number, linkType: number, net: NetStart, st: DecodeStatus): number {
+  return decodeLinkAt(buf, off, end, linkType, net, st, 0);
+}
+
+function decodeLinkAt(buf: Buffer, off: number, end: number, linkType: number, net: NetStart, st: DecodeStatus, depth: number): number {
   switch (linkType) {
+    case LinkType.ATM_RFC1483: return llcSnap(buf, off, end, net, st, off);
+    case LinkType.PFLOG: return pflog(buf, off, end, net, st);
+    case LinkType.ENC:
+      // OpenBSD enc(4): family (host byte order), SPI, flags.
+      if (end - off < 12) return st.set(Stop.TRUNCATED, Layer.LINK, 0, 'enc header cut off');
+      net.type = familyToEtherType(buf.readUInt32LE(off) > 0xffff ? buf.readUInt32BE(off) : buf.readUInt32LE(off));
+      return net.type ? off + 12 : st.set(Stop.UNSUPPORTED, Layer.LINK, 0, 'enc address family is not IP');
+    case LinkType.PPI: return ppi(buf, off, end, net, st, depth);
+    case LinkType.IEEE802_11_PRISM: {
+      if (end - off < 8) return st.set(Stop.TRUNCATED, Layer.LINK, 0, 'Prism header cut off');
+      const len = buf.readUInt32LE(off + 4);
+      if (len < 8 || len > end - off) return st.set(Stop.MALFORMED, Layer.LINK, 0, 'Prism length beyond the packet');
+      return ieee80211(buf, off + len, end, net, st, off);
+    }
+    case LinkType.IEEE802_11_AVS: {
+      if (end - off < 8) return st.set(Stop.TRUNCATED, Layer.LINK, 0, 'AVS header cut off');
+      const len = buf.readUInt32BE(off + 4);
+      if (len < 8 || len > end - off) return st.set(Stop.MALFORMED, Layer.LINK, 0, 'AVS length beyond the packet');
+      return ieee80211(buf, off + len, end, net, st, off);
+    }
     case LinkType.C_HDLC: return ciscoHdlc(buf, off, end, net, st);
     case LinkType.IEEE802_11: return ieee80211(buf, off, end, net, st, off);
     case LinkType.IEEE802_11_RADIOTAP: return radiotap(buf, off, end, net, st);

@@ -12,11 +12,17 @@ export const LinkType = {
   PPP_HDLC: 50,
   C_HDLC: 104,
   PPP_ETHER: 51,
+  ATM_RFC1483: 100,
   RAW: 101,
   IEEE802_11: 105,
   LOOP: 108,
+  ENC: 109,
+  PFLOG: 117,
+  IEEE802_11_PRISM: 119,
   LINUX_SLL: 113,
   IEEE802_11_RADIOTAP: 127,
+  IEEE802_11_AVS: 163,
+  PPI: 192,
   IPV4: 228,
   IPV6: 229,
   NFLOG: 239,
@@ -31,12 +37,18 @@ const NAMES: Record<number, string> = {
   14: 'RAW (raw IP, DLT 14)',
   50: 'PPP_HDLC',
   51: 'PPP_ETHER (PPPoE)',
+  100: 'ATM_RFC1483',
   101: 'RAW (raw IP)',
   104: 'C_HDLC',
   105: 'IEEE802_11',
   108: 'LOOP (OpenBSD loopback)',
+  109: 'ENC (OpenBSD IPsec)',
+  117: 'PFLOG',
+  119: 'IEEE802_11_PRISM',
   113: 'LINUX_SLL (Linux cooked v1)',
   127: 'IEEE802_11_RADIO (radiotap)',
+  163: 'IEEE802_11_AVS',
+  192: 'PPI',
   220: 'USB_LINUX_MMAPPED',
   228: 'IPV4 (raw IPv4)',
   229: 'IPV6 (raw IPv6)',
@@ -52,7 +64,8 @@ export function linkTypeName(lt: number): string {
 /** Link types the decoder understands (others are counted, not decoded). */
 export function isDecodableLinkType(lt: number): boolean {
   switch (lt) {
-    case 0: case 1: case 12: case 14: case 51: case 101: case 104: case 105: case 108: case 113: case 127: case 228: case 229: case 276: case 9: case 50: case 239:
+    case 0: case 1: case 9: case 12: case 14: case 50: case 51: case 100: case 101: case 104: case 105: case 108: case 109:
+    case 113: case 117: case 119: case 127: case 163: case 192: case 228: case 229: case 239: case 276:
       return true;
     default:
       return false;
