@@ -79,6 +79,3 @@ export const OptBit = {
   SACK: 16,
   OTHER: 32,
 } as const;
-
-/** UDP port of VXLAN (RFC 7348), the one UDP tunnel we look inside. */
-export const VXLAN_PORT = 4789;

@@ -1,14 +1,15 @@
 /**
  * The per-packet decoder: one object owning one pre-allocated field set per layer, reset and
  * refilled for every packet, so decoding allocates nothing. Link -> IP (through IP-in-IP, GRE and
- * VXLAN tunnels, innermost wins) -> TCP or ICMP/ICMPv6 with the quoted packet.
+ * UDP tunnels, see tunnel.ts; the innermost wins) -> TCP or ICMP/ICMPv6 with the quoted packet.
  */
-import { EtherType, IpProto, Layer, VXLAN_PORT } from './constants.js';
+import { EtherType, IpProto, Layer } from './constants.js';
 import { IcmpFields, IpFields, TcpFields } from './fields.js';
 import { decodeIcmp } from './icmp.js';
 import { decodeIpv4 } from './ipv4.js';
 import { decodeIpv6 } from './ipv6.js';
-import { NetStart, decodeLink, ethernetPayload, etherTypeFromVersion } from './link.js';
+import { NetStart, decodeLink } from './link.js';
+import { gre, udpTunnel } from './tunnel.js';
 import { DecodeStatus, Stop } from './status.js';
 import { decodeTcp } from './tcp.js';
 
@@ -104,14 +105,12 @@ export class Decoder {
         case IpProto.IPV6:
           type = EtherType.IPV6; p.tunnels++; continue;
         case IpProto.GRE: {
-          const r = this.gre(buf, at, l4End, off);
+          const r = gre(buf, at, l4End, p.net, st, off);
           if (r < 0) return p;
           at = r; type = p.net.type; p.tunnels++; continue;
         }
         case IpProto.UDP: {
-          // VXLAN: UDP to 4789, 8-byte VXLAN header, then an Ethernet frame.
-          if (l4End - at < 16 + 14 || at + 4 > end || buf.readUInt16BE(at + 2) !== VXLAN_PORT || (buf[at + 8] & 0x08) === 0) return p;
-          const r = ethernetPayload(buf, at + 16 + 14, end, buf.readUInt16BE(at + 16 + 12), p.net, st, off);
+          const r = udpTunnel(buf, at, l4End, p.net, st, off);
           if (r < 0) return p;
           at = r; type = p.net.type; p.tunnels++; continue;
         }
@@ -121,29 +120,5 @@ export class Decoder {
     }
     st.set(Stop.UNSUPPORTED, Layer.TUNNEL, at - off, 'tunnels nested more than 4 deep');
     return p;
-  }
-
-  /** GRE (RFC 2784/2890): flags say which of checksum, key and sequence fields follow. */
-  private gre(buf: Buffer, at: number, end: number, base: number): number {
-    const st = this.pkt.status;
-    if (end - at < 4) return st.set(Stop.TRUNCATED, Layer.TUNNEL, at - base, 'GRE header cut off');
-    const flags = buf.readUInt16BE(at);
-    if ((flags & 7) !== 0) return st.set(Stop.UNSUPPORTED, Layer.TUNNEL, at - base, 'GRE version other than 0');
-    const proto = buf.readUInt16BE(at + 2);
-    let len = 4;
-    if (flags & 0x8000) len += 4;
-    if (flags & 0x2000) len += 4;
-    if (flags & 0x1000) len += 4;
-    if (end - at < len) return st.set(Stop.TRUNCATED, Layer.TUNNEL, at - base, 'GRE header cut off');
-    const net = this.pkt.net;
-    if (proto === EtherType.TEB) {
-      if (end - at - len < 14) return st.set(Stop.TRUNCATED, Layer.TUNNEL, at - base, 'GRE Ethernet header cut off');
-      return ethernetPayload(buf, at + len + 14, end, buf.readUInt16BE(at + len + 12), net, st, base);
-    }
-    if (proto === EtherType.MPLS_UC || proto === EtherType.IPV4 || proto === EtherType.IPV6) {
-      return ethernetPayload(buf, at + len, end, proto, net, st, base);
-    }
-    net.type = end - at > len ? etherTypeFromVersion(buf, at + len) : 0;
-    return st.set(Stop.UNSUPPORTED, Layer.TUNNEL, at - base, 'GRE payload is not IP');
   }
 }

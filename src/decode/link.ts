@@ -34,7 +34,7 @@ export function etherTypeFromVersion(buf: Buffer, off: number): number {
   return v === 4 ? EtherType.IPV4 : v === 6 ? EtherType.IPV6 : 0;
 }
 
-function ppp(buf: Buffer, off: number, end: number, net: NetStart, st: DecodeStatus, base: number): number {
+export function ppp(buf: Buffer, off: number, end: number, net: NetStart, st: DecodeStatus, base: number): number {
   // PPP protocol field: 0x0021 IPv4, 0x0057 IPv6 (RFC 1332, 5072); a 1-byte field when compressed.
   if (end - off < 1) return st.set(Stop.TRUNCATED, Layer.LINK, off - base, 'PPP protocol cut off');
   let proto: number;
