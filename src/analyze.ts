@@ -12,6 +12,9 @@ import { expandInputs, orderByTime } from './capture/inputs.js';
 import { readCapture } from './capture/reader.js';
 import type { CaptureRecord } from './capture/record.js';
 import { Decoder } from './decode/decoder.js';
+import { LAYER_NAMES } from './decode/constants.js';
+import { Stop } from './decode/status.js';
+import { linkTypeName } from './model/linktypes.js';
 import type { Attempt } from './handshake/attempt.js';
 import { HandshakeEngine, type EngineOptions, type PacketMeta } from './handshake/engine.js';
 import { VERDICTS, type Verdict } from './model/verdict.js';
@@ -110,7 +113,11 @@ export class Analysis {
     if (this.fileIndex >= 0) this.lastFrame = this.frameBase[this.fileIndex] + rec.frame;
     if (this.baseSec < 0) this.baseSec = rec.tsSec;
     const p = this.decoder.decode(rec.buf, rec.off, rec.caplen, rec.origLen, rec.linkType);
-    if (!p.hasTcp && !p.hasIcmp) return;
+    if (p.status.kind === Stop.MALFORMED) this.noteMalformed(p.status.layer, p.status.what);
+    if (!p.hasTcp && !p.hasIcmp) {
+      if (p.status.kind === Stop.UNSUPPORTED && p.status.what === 'link type not decoded') this.undecodable.add(rec.linkType);
+      return;
+    }
     const m = this.meta;
     m.t = (rec.tsSec - this.baseSec) + rec.tsNsec / 1e9;
     m.tsSec = rec.tsSec;
@@ -121,6 +128,14 @@ export class Analysis {
     m.ifKey = rec.ifIndex * 65536 + (p.net.ifindex & 0xffff);
     this.engine.packet(p, m);
     if (this.engine.now - this.lastFlush >= 0.5) this.flush(false);
+  }
+
+  private readonly malformed = new Map<string, number>();
+  private readonly undecodable = new Set<number>();
+
+  private noteMalformed(layer: number, what: string): void {
+    const key = `${LAYER_NAMES[layer] ?? 'packet'}: ${what}`;
+    if (this.malformed.size < 32 || this.malformed.has(key)) this.malformed.set(key, (this.malformed.get(key) ?? 0) + 1);
   }
 
   /** Moves the clock without a packet (live capture: time passes while nothing arrives). */
@@ -222,6 +237,11 @@ export class Analysis {
     const st = this.engine.stats;
     const warnings = [...extraWarnings, ...this.warnings];
     if (st.invalidRst) warnings.push(`${st.invalidRst} RST(s) did not acknowledge the SYN they answered (wrong or missing ACK number): a client stack ignores them, so they are not counted as refusals`);
+    if (st.orphanSynAck) warnings.push(`${st.orphanSynAck} SYN-ACK(s) answered no SYN in the capture (the capture started late, or missed one direction): counted as midstream flows`);
+    if (st.icmpUnmatched) warnings.push(`${st.icmpUnmatched} ICMP error(s) quoted no connection attempt of the capture (an unknown flow, a later segment, or another ICMP error): not used for any verdict`);
+    if (st.duplicates) warnings.push(`${st.duplicates} packet(s) were captured more than once (on several interfaces, or duplicated): each counted once`);
+    for (const [what, n] of this.malformed) warnings.push(`${n} packet(s) malformed (${what}): analysed as far as they could be decoded`);
+    for (const lt of this.undecodable) warnings.push(`link type ${linkTypeName(lt)} is not decoded: its packets were counted but not analysed`);
     if (st.oddSyn) warnings.push(`${st.oddSyn} SYN packet(s) also carried FIN or RST (scan probes or crafted packets, which Linux drops): not counted as connection attempts`);
     if (st.truncatedTcp) warnings.push(`${st.truncatedTcp} TCP packet(s) were cut by the snap length before their flags and could not be used`);
     if (st.evicted) warnings.push(`the attempt table reached its limit of ${this.engine.maxAttempts} attempts; ${st.evicted} attempt(s) were decided early (raise --max-attempts)`);

@@ -182,7 +182,7 @@ test('info: an unknown link type: exit 0, says its packets were not decoded', ()
   assert.match(r.stdout + r.stderr, /link type .*147 is not decoded/);
 });
 
-test('analyze: an unknown link type: exit 0, the report says its packets were not decoded', { todo: 'analyze reports "5 packets, 0 connection attempts" and no warning: src/analyze.ts never says a link type was not decoded (fileInfo does)' }, () => {
+test('analyze: an unknown link type: exit 0, the report says its packets were not decoded', () => {
   const r = run(['analyze', unknownLinkType(), '--format', 'json']);
   assert.equal(r.status, 0, r.stderr);
   const doc = JSON.parse(r.stdout);
@@ -212,7 +212,7 @@ test('analyze: --expect with a missing file, a directory, malformed lines', () =
   userError(run(['analyze', fixture, '--expect', file('binary.expect', capture)]), /binary\.expect: line \d+: /);
 });
 
-test('analyze: --write-expect into a directory that does not exist', { todo: 'the failed write is reported as "internal error: ENOENT ... (this is a bug in synscope ...)" after the report was printed: src/cli/main.ts writes with a bare writeFile, not a SynscopeError naming the file' }, () => {
+test('analyze: --write-expect into a directory that does not exist', () => {
   userError(run(['analyze', fixture, '--format', 'json', '--write-expect', join(tmp, 'no', 'such', 'dir', 'x.expect')]), /x\.expect: cannot (write|create)/);
 });
 

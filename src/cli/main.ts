@@ -7,7 +7,9 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { isSynscopeError, SynscopeError } from '../errors.js';
-import { readFile, writeFile } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import { access, readFile, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { analyze } from '../analyze.js';
 import { fileInfo } from '../info/info.js';
 import { isVerdict, type Verdict } from '../model/verdict.js';
@@ -83,6 +85,14 @@ export function buildProgram(): Command {
       });
       for (const h of o.host ?? []) if (!parseIp(h)) throw new SynscopeError('ERR_USAGE', `--host takes IPv4 or IPv6 addresses, not "${h}"`);
       const expected = o.expect ? parseExpect(await readText(o.expect), o.expect) : null;
+      // Fail before the analysis, not after the report, when the expected-verdicts file cannot be written.
+      if (o.writeExpect) {
+        try {
+          await access(dirname(resolve(o.writeExpect)), fsConstants.W_OK);
+        } catch (e) {
+          throw new SynscopeError('ERR_FILE_OPEN', `${o.writeExpect}: cannot write the expected-verdicts file (its folder ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'is not writable'}); choose another path`, { source: o.writeExpect, cause: e });
+        }
+      }
       const ndjson = o.format === 'ndjson';
       const line = (obj: unknown) => process.stdout.write(`${JSON.stringify(obj)}\n`);
       const json = o.format === 'json' ? new JsonReportWriter((s) => process.stdout.write(s)) : null;
@@ -109,7 +119,13 @@ export function buildProgram(): Command {
       } else {
         process.stdout.write(formatTable(report, { details: o.details, hints: o.hints, width: process.stdout.columns }));
       }
-      if (o.writeExpect) await writeFile(o.writeExpect, formatExpect(report.attempts));
+      if (o.writeExpect) {
+        try {
+          await writeFile(o.writeExpect, formatExpect(report.attempts));
+        } catch (e) {
+          throw new SynscopeError('ERR_FILE_OPEN', `${o.writeExpect}: cannot write the expected-verdicts file (${(e as NodeJS.ErrnoException).code ?? String(e)}); check that its folder exists and is writable`, { source: o.writeExpect, cause: e });
+        }
+      }
       let status = 0;
       if (expected) {
         const diffs = compareExpect(expected, report.attempts);

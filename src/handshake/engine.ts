@@ -80,7 +80,7 @@ export class HandshakeEngine {
   midstream = 0;
   attemptCount = 0;
   private warnedBackwards = false;
-  stats = { invalidRst: 0, orphanSynAck: 0, truncatedTcp: 0, evicted: 0, oddSyn: 0 };
+  stats = { invalidRst: 0, orphanSynAck: 0, truncatedTcp: 0, evicted: 0, oddSyn: 0, duplicates: 0, icmpUnmatched: 0 };
 
   constructor(private readonly events: EngineEvents, opts: EngineOptions = {}) {
     this.timeout = opts.handshakeTimeout ?? 3;
@@ -122,7 +122,12 @@ export class HandshakeEngine {
   private wake(a: Attempt, final: boolean): void {
     if (!final && a.wakeAt > this.now) { this.schedule(a, a.wakeAt); return; }
     if (!a.decided || a.needsReview) {
-      if (!this.decide(a, final)) { this.schedule(a, this.now + this.grace); return; }
+      if (!this.decide(a, final)) {
+        const next = this.now + this.grace;
+        // Times so large that adding the grace changes nothing (a corrupt timestamp) must not loop.
+        if (next > this.now) { this.schedule(a, next); return; }
+        this.decide(a, true);
+      }
       a.needsReview = false;
     }
     if (final) return;
@@ -209,7 +214,10 @@ export class HandshakeEngine {
     m.backwards = m.t < this.now;
     if (m.backwards) m.t = this.now;
     if (p.hasTcp) this.tcp(p, m);
-    else if (p.hasIcmp && p.icmp.quotes && p.quotedTcp.have >= 8) this.icmp(p, m);
+    else if (p.hasIcmp && p.icmp.quotes) {
+      if (p.quotedTcp.have >= 8 && p.quotedIp.proto === 6) this.icmp(p, m);
+      else this.stats.icmpUnmatched++;
+    }
   }
 
   private tcp(p: DecodedPacket, m: PacketMeta): void {
@@ -268,7 +276,7 @@ export class HandshakeEngine {
     let a = this.attempts.find(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
     if (a && a.isn === tcp.seq) {
       // The same SYN captured again (on another interface, or twice on one) is not a retransmission.
-      if (!m.backwards && (m.ifKey !== a.ifKey || m.t - a.lastSynT < 0.01)) { a.dupFrames++; return; }
+      if (!m.backwards && (m.ifKey !== a.ifKey || m.t - a.lastSynT < 0.01)) { a.dupFrames++; this.stats.duplicates++; return; }
       a.synCount++;
       a.prevSynT = a.lastSynT;
       a.lastSynT = m.t;
@@ -426,7 +434,7 @@ export class HandshakeEngine {
         const answersSynAck = a.synAckT >= 0 && tcp.seq === seqAdd(a.serverIsn, 1);
         if (answersSyn || answersSynAck) {
           if (a.rstT < 0) this.takeRst(a, p, m, false);
-          else a.dupFrames++; // the same RST seen on another interface
+          else { a.dupFrames++; this.stats.duplicates++; } // the same RST seen on another interface
         } else {
           if (!a.invalidRstFrame) a.invalidRstFrame = m.frame;
           this.stats.invalidRst++;
@@ -462,7 +470,7 @@ export class HandshakeEngine {
         a.endpoint?.add(m.t, m.frame);
         this.reconsider(a, a.rstT >= 0 ? m.t : m.t + this.timeout);
       } else if (tcp.seq === a.serverIsn) {
-        if (m.ifKey !== a.synAckIfKey || (m.t - a.synAckT < 0.01 && a.synAckCount === 1)) { a.dupFrames++; return; }
+        if (m.ifKey !== a.synAckIfKey || (m.t - a.synAckT < 0.01 && a.synAckCount === 1)) { a.dupFrames++; this.stats.duplicates++; return; }
         a.synAckCount++;
         if (!a.synAckRetxFrame) a.synAckRetxFrame = m.frame;
         if (a.ackT >= 0 && !a.synAckAfterAckFrame) a.synAckAfterAckFrame = m.frame;
@@ -516,8 +524,9 @@ export class HandshakeEngine {
     const qt = p.quotedTcp;
     if (q.proto !== 6) return;
     const a = this.attempts.find(q.version, q.src, qt.sport, q.dst, qt.dport);
-    if (!a || a.icmpT >= 0) return;
-    if (qt.seq !== a.isn) return; // an error about a later segment, not about the SYN
+    if (!a) { this.stats.icmpUnmatched++; return; }
+    if (a.icmpT >= 0) return;
+    if (qt.seq !== a.isn) { this.stats.icmpUnmatched++; return; } // about a later segment, not the SYN
     a.icmpT = m.t;
     a.icmpFrame = m.frame;
     a.icmpFamily = p.icmp.family;

@@ -11,8 +11,12 @@ let cachedBase = '';
 export function isoTime(sec: number, nsec: number, digits: number): string {
   // Attempts arrive in time order, so most share the second of the one before.
   if (sec !== cachedSec) {
+    const d = new Date(sec * 1000);
+    const year = d.getUTCFullYear();
+    // A corrupt timestamp beyond four-digit years: say the nearest representable second.
+    if (Number.isNaN(year) || year > 9999 || year < 0) cachedBase = sec < 0 ? '0000-01-01T00:00:00' : '9999-12-31T23:59:59';
+    else cachedBase = d.toISOString().slice(0, 19);
     cachedSec = sec;
-    cachedBase = new Date(sec * 1000).toISOString().slice(0, 19);
   }
   const base = cachedBase;
   if (digits <= 0) return `${base}Z`;

@@ -320,19 +320,6 @@ export interface KnownBug {
  * Remove an entry when the bug is fixed: the regression replay then guards it.
  */
 export const KNOWN_BUGS: KnownBug[] = [
-  {
-    id: 'isotime-range',
-    match: /Invalid time value|is not an ISO-8601 time/,
-    files: ['isotime-range.pcapng.hex'],
-    reason: 'src/util/time.ts isoTime() throws RangeError "Invalid time value" for a time beyond year 275760 (pcapng if_tsresol 0 or if_tsoffset with a large count), and caches the empty result so that the next call returns ".NNNNNNZ"',
-  },
-  {
-    id: 'engine-hang-huge-time',
-    match: /made no progress|\(hang\)/,
-    files: ['engine-hang-huge-time.pcapng.hex'],
-    hangs: true,
-    reason: 'src/handshake/engine.ts loops forever once packet times (relative to the first) pass ~2^52 s: now + grace === now, so wake() reschedules an undecided attempt at the same time and advance() never ends (a pcapng if_tsoffset or if_tsresol 0 with a large count does it)',
-  },
 ];
 
 export interface WorkerResult {
