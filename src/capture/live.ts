@@ -11,12 +11,19 @@
  * - immediate mode (packets handed over one by one, not in blocks; {@link immediateModeAvailable});
  * - kernel snap length fixed at 65535 and promiscuous mode always on; a shorter snap length is
  *   had by passing a shorter buffer (the copy is cut, `truncated` is set);
- * - no pcap_stats(): libpcap's drop counts cannot be had ({@link LiveStats}).
+ * - no pcap_stats(): libpcap's drop counts cannot be had ({@link LiveStats});
+ * - one loop per readable event that calls JavaScript for every packet until libpcap's ring is
+ *   empty: the 'packet' callback therefore only copies the packet into a bounded queue
+ *   ({@link PacketRing}) and returns; the analysis is fed from the queue in batches, and packets
+ *   that find the queue full are shed and counted.
  */
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { SynscopeError } from '../errors.js';
+import { DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_SLOTS, ipOffset, isSyn, PacketRing } from './live-queue.js';
 import { CaptureRecord } from './record.js';
+
+export { DEFAULT_QUEUE_BYTES, DEFAULT_QUEUE_SLOTS } from './live-queue.js';
 
 /**
  * The capture filter the engine needs by default, kept cheap for busy hosts: every TCP packet
@@ -71,10 +78,21 @@ export interface LiveOptions {
   snaplen?: number;
   /** libpcap's kernel buffer in bytes (default 32 MiB = 512 packets of up to 64 KiB). */
   bufferSize?: number;
-  /** Called with each packet; the record and its bytes are reused for the next packet. */
+  /**
+   * Called with each packet, from the queue (not inside cap's callback), in capture order; the
+   * record and its bytes are reused for the next packet. `rec.frame` counts delivered packets.
+   */
   onPacket(rec: CaptureRecord): void;
-  /** Called if `onPacket` throws: capture stops first. Default: rethrow. */
+  /** Called if `onPacket` throws: capture stops first and the queued packets are dropped. Default: rethrow. */
   onError?(err: unknown): void;
+  /** Called once, at the first packet shed because the queue was full. */
+  onShed?(): void;
+  /** Packets the queue between capture and analysis holds (default {@link DEFAULT_QUEUE_SLOTS}). */
+  queueSlots?: number;
+  /** Bytes the queue holds (default {@link DEFAULT_QUEUE_BYTES}; at least the snap length). */
+  queueBytes?: number;
+  /** Stop capturing after this many packets (those already queued are still delivered). */
+  maxPackets?: number;
   /** Where timestamps come from (tests); default a {@link LiveClock}. */
   clock?: LiveClock;
 }
@@ -83,6 +101,19 @@ export interface LiveStats {
   /** Packets delivered by libpcap. */
   packets: number;
   bytes: number;
+  /** Packets handed to `onPacket`. */
+  analysed: number;
+  /** Packets shed because the queue was full (the analysis fell behind); never analysed. */
+  shed: number;
+  /** How many of the shed packets were SYNs without ACK (connection attempts). */
+  shedSyn: number;
+  /** Packets in the queue now. */
+  queued: number;
+  /** Most packets the queue held at once. */
+  queuePeak: number;
+  /** The queue's size: packets and bytes. */
+  queueSlots: number;
+  queueBytes: number;
   /** Packets cut by the snap length. */
   truncated: number;
   /** libpcap's ps_drop + ps_ifdrop, or null when they cannot be had. */
@@ -101,9 +132,16 @@ export interface LiveHandle {
   readonly snaplen: number;
   /** Whether libpcap's immediate mode could be switched on (null: not knowable here). */
   readonly immediate: boolean | null;
-  /** Stops capturing (idempotent; safe inside onPacket). */
+  /**
+   * Stops capturing (idempotent; safe inside onPacket). Packets already queued are still
+   * delivered, batch by batch, or at once by {@link LiveHandle.drain}.
+   */
   close(): void;
   readonly closed: boolean;
+  /** Delivers every queued packet now (at the end of a capture; at most the queue's size). */
+  drain(): void;
+  /** Packets waiting in the queue. */
+  readonly queued: number;
   stats(): LiveStats;
 }
 
@@ -194,32 +232,50 @@ export function linkTypeFromCap(name: string): number | null {
 
 /**
  * Wall-clock time from a monotonic clock: anchored once to the wall clock (`performance.timeOrigin`
- * has microseconds), then advanced by `process.hrtime` (nanoseconds, never steps). Stamps are
- * therefore strictly ordered and immune to NTP steps during a capture; they say when JavaScript
- * received a packet, which is after the kernel did (native-notes.md measures by how much).
+ * has microseconds), then advanced by `performance.now()` (libuv's monotonic hrtime, which never
+ * steps). Stamps are therefore ordered and immune to NTP steps during a capture; they say when
+ * JavaScript received a packet, which is after the kernel did (native-notes.md measures by how
+ * much). {@link LiveClock.mark} reads the clock without allocating, for cap's packet callback.
  */
 export class LiveClock {
-  private readonly baseNs: bigint;
-  private readonly hr0: bigint;
+  private readonly perf0: number;
+  private readonly baseSec: number;
+  private readonly baseNsec: number;
 
   constructor() {
-    this.hr0 = process.hrtime.bigint();
-    const wallMs = performance.timeOrigin + performance.now();
-    this.baseNs = BigInt(Math.round(wallMs * 1e6));
+    this.perf0 = performance.now();
+    const wallNs = BigInt(Math.round((performance.timeOrigin + this.perf0) * 1e6));
+    this.baseSec = Number(wallNs / 1_000_000_000n);
+    this.baseNsec = Number(wallNs % 1_000_000_000n);
+  }
+
+  /** Nanoseconds since the clock was made, as a number (exact for 104 days). */
+  mark(): number {
+    return Math.round((performance.now() - this.perf0) * 1e6);
+  }
+
+  /** The time of a mark as [seconds, nanoseconds]. */
+  at(mark: number): [number, number] {
+    const ns = this.baseNsec + mark;
+    return [this.baseSec + Math.floor(ns / 1e9), ns % 1e9];
   }
 
   /** Current time as [seconds, nanoseconds]. */
   now(): [number, number] {
-    const ns = this.baseNs + (process.hrtime.bigint() - this.hr0);
-    return [Number(ns / 1_000_000_000n), Number(ns % 1_000_000_000n)];
+    return this.at(this.mark());
   }
 
-  /** Writes the current time into a record (tsDigits 9: the clock counts nanoseconds). */
-  stamp(rec: CaptureRecord): void {
-    const ns = this.baseNs + (process.hrtime.bigint() - this.hr0);
-    rec.tsSec = Number(ns / 1_000_000_000n);
-    rec.tsNsec = Number(ns % 1_000_000_000n);
+  /** Writes the time of a mark into a record (tsDigits 9: the clock counts nanoseconds). */
+  stampAt(rec: CaptureRecord, mark: number): void {
+    const ns = this.baseNsec + mark;
+    rec.tsSec = this.baseSec + Math.floor(ns / 1e9);
+    rec.tsNsec = ns % 1e9;
     rec.tsDigits = 9;
+  }
+
+  /** Writes the current time into a record. */
+  stamp(rec: CaptureRecord): void {
+    this.stampAt(rec, this.mark());
   }
 }
 
@@ -241,29 +297,16 @@ export function immediateModeAvailable(): boolean | null {
  * (cap reports only the bytes it copied). Falls back to `caplen`.
  */
 export function wireLength(buf: Buffer, caplen: number, linkType: number): number {
-  let off: number;
-  let ether = -1;
-  switch (linkType) {
-    case 1: off = 14; ether = 12; break;
-    case 113: off = 16; ether = 14; break;
-    case 276: off = 20; ether = 0; break;
-    case 0: case 108: off = 4; break;
-    case 101: case 228: case 229: off = 0; break;
-    default: return caplen;
-  }
-  if (ether >= 0 && caplen >= ether + 2) {
-    let type = buf.readUInt16BE(ether);
-    while ((type === 0x8100 || type === 0x88a8) && linkType === 1 && caplen >= off + 4) {
-      type = buf.readUInt16BE(off + 2);
-      off += 4;
-    }
-  }
-  if (caplen < off + 8) return caplen;
+  const off = ipOffset(buf, caplen, linkType);
+  if (off < 0) return caplen;
   const v = buf[off] >> 4;
   if (v === 4 && caplen >= off + 4) return Math.max(caplen, off + buf.readUInt16BE(off + 2));
   if (v === 6) return Math.max(caplen, off + 40 + buf.readUInt16BE(off + 4));
   return caplen;
 }
+
+/** Longest a drain batch runs before yielding to the event loop. */
+const DRAIN_TURN_MS = 1;
 
 const DROPS_NOTE = 'libpcap drop counts cannot be had: cap 0.2.1 does not expose pcap_stats()';
 
@@ -309,38 +352,80 @@ export function openLive(opts: LiveOptions): LiveHandle {
     throw new SynscopeError('ERR_LIVE', `${iface}: cap reports the link type "${capLinkType}", which synscope cannot decode`, { source: iface });
   }
   const clock = opts.clock ?? new LiveClock();
+  const ring = new PacketRing(opts.queueSlots ?? DEFAULT_QUEUE_SLOTS, Math.max(opts.queueBytes ?? DEFAULT_QUEUE_BYTES, snaplen));
+  const maxPackets = opts.maxPackets ?? Infinity;
   const rec = new CaptureRecord();
-  rec.buf = buffer;
   rec.linkType = linkType;
   rec.tsDigits = 9;
-  const stats: LiveStats = { packets: 0, bytes: 0, truncated: 0, drops: null, dropsNote: DROPS_NOTE };
+  const stats: LiveStats = {
+    packets: 0, bytes: 0, analysed: 0, shed: 0, shedSyn: 0, queued: 0, queuePeak: 0,
+    queueSlots: ring.slots, queueBytes: ring.bytes, truncated: 0, drops: null, dropsNote: DROPS_NOTE,
+  };
   let closed = false;
+  let failed = false;
+  let drainQueued = false;
   const close = () => {
     if (closed) return;
     closed = true;
     c.close();
   };
-  c.on('packet', (nbytes: number, truncated: boolean) => {
-    if (closed) return;
-    clock.stamp(rec);
-    stats.packets++;
-    stats.bytes += nbytes;
-    rec.off = 0;
-    rec.caplen = nbytes;
-    rec.origLen = nbytes;
-    if (truncated) {
-      stats.truncated++;
-      rec.origLen = wireLength(buffer, nbytes, linkType);
-    }
-    rec.frame = stats.packets;
+
+  /** Hands the oldest queued packet to onPacket; false when there is none or delivery failed. */
+  const deliver = (): boolean => {
+    const mark = ring.shift(rec);
+    if (Number.isNaN(mark)) return false;
+    clock.stampAt(rec, mark);
+    rec.frame = ++stats.analysed;
     rec.fileOffset = 0;
     try {
       opts.onPacket(rec);
     } catch (e) {
+      failed = true;
+      ring.clear();
       close();
       if (opts.onError) opts.onError(e);
       else throw e;
+      return false;
     }
+    return true;
+  };
+
+  // One batch per event-loop turn, bounded in time, so that cap's loop (which fills the queue),
+  // timers and signals run between batches.
+  const drainTurn = () => {
+    drainQueued = false;
+    const t0 = performance.now();
+    let n = 0;
+    while (!failed && deliver()) {
+      if ((++n & 63) === 0 && performance.now() - t0 >= DRAIN_TURN_MS) break;
+    }
+    if (!failed && ring.length > 0) {
+      drainQueued = true;
+      setImmediate(drainTurn);
+    }
+  };
+
+  // Inside cap's loop: copy, count, return. Nothing here allocates.
+  c.on('packet', (nbytes: number, truncated: boolean) => {
+    if (closed) return;
+    stats.packets++;
+    stats.bytes += nbytes;
+    let origLen = nbytes;
+    if (truncated) {
+      stats.truncated++;
+      origLen = wireLength(buffer, nbytes, linkType);
+    }
+    if (ring.push(buffer, nbytes, origLen, clock.mark())) {
+      if (!drainQueued) {
+        drainQueued = true;
+        setImmediate(drainTurn);
+      }
+    } else {
+      stats.shed++;
+      if (isSyn(buffer, nbytes, linkType)) stats.shedSyn++;
+      if (stats.shed === 1) opts.onShed?.();
+    }
+    if (stats.packets >= maxPackets) close();
   });
   return {
     iface,
@@ -351,7 +436,11 @@ export function openLive(opts: LiveOptions): LiveHandle {
     immediate: immediateModeAvailable(),
     close,
     get closed() { return closed; },
-    stats: () => ({ ...stats }),
+    drain: () => {
+      while (!failed && deliver()) { /* every queued packet */ }
+    },
+    get queued() { return ring.length; },
+    stats: () => ({ ...stats, queued: ring.length, queuePeak: ring.peak }),
   };
 }
 

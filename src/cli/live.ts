@@ -3,13 +3,17 @@
  * same Analysis that reads files. Verdicts stream as they are decided; the engine clock is moved
  * every 200 ms while the wire is silent, so an unanswered SYN becomes `filtered` once the
  * handshake timeout (plus the engine's answer grace) has passed without any packet.
+ *
+ * Packets reach the analysis through a bounded queue (src/capture/live-queue.ts): when the
+ * analysis falls behind, packets are shed and counted, and the summary says how many. Attempt
+ * reports are not collected (only counted), so memory does not grow with the length of a capture.
  */
 import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { Analysis } from '../analyze.js';
 import {
-  DEFAULT_BUFFER_SIZE, DEFAULT_FILTER, DEFAULT_SNAPLEN, FULL_FILTER, LiveClock, listDevices, openLive,
+  DEFAULT_BUFFER_SIZE, DEFAULT_FILTER, DEFAULT_QUEUE_SLOTS, DEFAULT_SNAPLEN, FULL_FILTER, LiveClock, listDevices, openLive,
   type LiveHandle, type LiveStats,
 } from '../capture/live.js';
 import { PcapngWriter, PcapWriter } from '../capture/writer.js';
@@ -30,6 +34,8 @@ interface LiveCliOptions {
   write?: string;
   snaplen: string;
   bufferSize: string;
+  queue: string;
+  maxAttempts?: string;
   handshakeTimeout: string;
   host?: string[];
   port?: string[];
@@ -48,11 +54,13 @@ export function registerLive(program: Command): void {
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'ndjson']).default('table'))
     .option('--duration <seconds>', 'stop after this many seconds')
     .option('-c, --count <packets>', 'stop after this many captured packets')
-    .option('-w, --write <file>', 'also write every captured packet to this file, flushed as packets arrive: classic pcap with nanosecond timestamps, or pcapng if the name ends in .pcapng (then with the capture\'s end time in an interface statistics block)')
+    .option('-w, --write <file>', 'also write every analysed packet (every captured one, unless the queue shed some) to this file, flushed as packets arrive: classic pcap with nanosecond timestamps, or pcapng if the name ends in .pcapng (then with the capture\'s end time in an interface statistics block)')
     .option('-s, --snaplen <bytes>', 'bytes kept of each packet (64-65535)', String(DEFAULT_SNAPLEN))
     .option('-B, --buffer-size <KiB>', 'libpcap kernel ring in KiB; each packet takes a ~64 KiB slot, so the default holds 512 (raise it for bursty hosts)', String(DEFAULT_BUFFER_SIZE / 1024))
+    .option('--queue <packets>', 'packets held between capture and analysis; when the analysis falls behind and the queue is full, packets are shed (counted in the summary) instead of using more memory', String(DEFAULT_QUEUE_SLOTS))
     .option('--full', `capture every TCP and ICMP packet ("${FULL_FILTER}") instead of the cheap default filter`)
     .option('--handshake-timeout <seconds>', 'seconds without any answer before an attempt counts as filtered', '3')
+    .option('--max-attempts <n>', 'most attempts held in memory at once (a SYN flood beyond it is decided early, with a warning)')
     .option('--host <ip...>', 'only attempts from or to these addresses')
     .option('--port <port...>', 'only attempts to these server ports (also narrows the default capture filter)')
     .option('-Z, --relinquish-privileges <user>', 'after opening the interface (and the -w file), switch to this user, as tcpdump -Z does')
@@ -159,9 +167,17 @@ function attemptLine(a: AttemptReport, width: number): string {
 function captureLine(h: LiveHandle, st: LiveStats, file: string | undefined): string {
   const parts = [`${st.packets} packets captured on ${h.iface}`];
   if (st.truncated) parts.push(`${st.truncated} cut by the snap length ${h.snaplen}`);
+  if (st.shed) parts.push(`${st.shed} shed (${st.shedSyn} of them SYNs) because the analysis fell behind, ${st.analysed} analysed`);
   parts.push(st.drops === null ? st.dropsNote : `${st.drops} dropped by libpcap/the kernel`);
   if (file) parts.push(`written to ${file}`);
   return `capture: ${parts.join('; ')}\n`;
+}
+
+/** The summary warning about shed packets, or null. */
+function shedWarning(st: LiveStats): string | null {
+  if (!st.shed) return null;
+  const pct = (100 * st.shed / st.packets).toFixed(st.shed * 1000 < st.packets ? 2 : 0);
+  return `${st.shed} of ${st.packets} captured packets (${pct} %; ${st.shedSyn} of them SYNs) were shed, not analysed: the analysis fell behind and the queue of ${st.queueSlots} packets / ${st.queueBytes >> 20} MiB between capture and analysis was full; attempts and verdicts are missing for them (packets lost before capture are not counted: ${st.drops === null ? 'libpcap drop counts cannot be had' : `${st.drops} dropped by libpcap`})`;
 }
 
 async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> {
@@ -172,6 +188,10 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
   if (count !== undefined && !Number.isInteger(count)) throw usage(`--count takes a whole number of packets, not "${o.count}"`);
   const snaplen = Number(o.snaplen);
   if (!Number.isInteger(snaplen) || snaplen < 64 || snaplen > 65535) throw usage(`--snaplen must be 64..65535 bytes, not "${o.snaplen}"`);
+  const maxAttempts = o.maxAttempts === undefined ? undefined : Number(o.maxAttempts);
+  if (maxAttempts !== undefined && (!Number.isInteger(maxAttempts) || maxAttempts < 1)) throw usage(`--max-attempts takes a whole number above 0, not "${o.maxAttempts}"`);
+  const queueSlots = Number(o.queue);
+  if (!Number.isInteger(queueSlots) || queueSlots < 1 || queueSlots > 1_048_576) throw usage(`--queue takes a number of packets, 1..1048576, not "${o.queue}"`);
   const bufKiB = Number(o.bufferSize);
   if (!Number.isInteger(bufKiB) || bufKiB < 64 || bufKiB > 2 * 1024 * 1024 - 1) throw usage(`--buffer-size takes KiB, 64..2097151, not "${o.bufferSize}"`);
   const ports = (o.port ?? []).map((p) => {
@@ -218,7 +238,9 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
   const line = (obj: unknown) => out(`${JSON.stringify(obj)}\n`);
   const flowWidth = 47;
   const an = new Analysis({
+    collect: false,
     handshakeTimeout: timeout,
+    ...(maxAttempts !== undefined ? { maxAttempts } : {}),
     hosts: o.host,
     ports,
     onAttempt: (a) => {
@@ -266,6 +288,8 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
     filter,
     snaplen,
     bufferSize: bufKiB * 1024,
+    queueSlots,
+    ...(count !== undefined ? { maxPackets: count } : {}),
     clock,
     onPacket: (rec) => {
       if (writer) {
@@ -282,6 +306,9 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
     onError: (e) => {
       failure ??= e;
       stop('error');
+    },
+    onShed: () => {
+      process.stderr.write(`synscope: warning: the analysis fell behind the capture and its queue of ${queueSlots} packets is full: packets are being shed (not analysed); the summary counts them\n`);
     },
   });
 
@@ -330,6 +357,9 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
   await new Promise<void>((resolve) => {
     let stopped = false;
     const tick = () => {
+      // While packets wait in the queue, they move the engine clock; a tick to now would jump
+      // ahead of their (earlier) stamps.
+      if (handle.queued) return;
       const [s, ns] = clock.now();
       an.tick(s, ns);
     };
@@ -351,17 +381,20 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
     };
   });
 
+  // The packets captured before the stop are still analysed (at most the queue's size).
+  if (!failure) handle.drain();
   const [endSec, endNsec] = clock.now();
   if (!failure) an.tick(endSec, endNsec);
-  if (ngWriter && fd >= 0) ngWriter.writeCustomBlock(PCAPNG_ISB, statisticsBody(firstTs ?? [endSec, endNsec], [endSec, endNsec], handle.stats().packets));
+  const st = handle.stats();
+  if (ngWriter && fd >= 0) ngWriter.writeCustomBlock(PCAPNG_ISB, statisticsBody(firstTs ?? [endSec, endNsec], [endSec, endNsec], st.packets, st.analysed));
   flush();
   if (fd >= 0) {
     closeSync(fd);
     fd = -1;
   }
-  const report: Report = an.finish();
+  const shed = shedWarning(st);
+  const report: Report = an.finish(shed ? [shed] : []);
   flushOut();
-  const st = handle.stats();
   if (ndjson) {
     for (const e of report.endpoints) line({ type: 'endpoint', ...e });
     line({
@@ -369,7 +402,9 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
       ...report.summary,
       capture: {
         interface: handle.iface, linkType: handle.linkType, filter: handle.filter, snaplen: handle.snaplen,
-        packets: st.packets, truncated: st.truncated, drops: st.drops, dropsNote: st.dropsNote,
+        packets: st.packets, analysed: st.analysed, shed: st.shed, shedSyn: st.shedSyn,
+        queue: { slots: st.queueSlots, bytes: st.queueBytes, peak: st.queuePeak },
+        truncated: st.truncated, drops: st.drops, dropsNote: st.dropsNote,
         ...(o.write ? { file: o.write } : {}),
       },
     });
@@ -380,9 +415,11 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
   flushOut();
   if (failure) throw failure;
   if (failOn.length) {
-    const hit = report.attempts.filter((a) => failOn.includes(a.verdict));
-    if (hit.length) {
-      process.stderr.write(`synscope: ${hit.length} attempt(s) with ${[...new Set(hit.map((a) => a.verdict))].join(', ')} (--fail-on ${failOn.join(',')})\n`);
+    // Attempts are counted, not collected (bounded memory): the summary's verdict counts decide.
+    const hitVerdicts = failOn.filter((v) => report.summary.verdicts[v]);
+    const hits = hitVerdicts.reduce((n, v) => n + (report.summary.verdicts[v] ?? 0), 0);
+    if (hits) {
+      process.stderr.write(`synscope: ${hits} attempt(s) with ${hitVerdicts.join(', ')} (--fail-on ${failOn.join(',')})\n`);
       process.exitCode = 1;
       return;
     }
@@ -395,9 +432,10 @@ const PCAPNG_ISB = 5;
 /**
  * Body of a pcapng Interface Statistics Block for interface 0 (little-endian, as PcapngWriter
  * writes by default): isb_starttime, isb_endtime (when the capture stopped, which a classic pcap
- * cannot record) and isb_filteraccept; isb_ifdrop is left out because cap cannot tell drops.
+ * cannot record), isb_filteraccept (packets captured) and isb_usrdeliv (packets analysed and
+ * written; fewer when the queue shed some); isb_ifdrop is left out because cap cannot tell drops.
  */
-function statisticsBody(start: [number, number], end: [number, number], accepted: number): Buffer {
+function statisticsBody(start: [number, number], end: [number, number], accepted: number, delivered: number): Buffer {
   const ns = (t: [number, number]) => BigInt(t[0]) * 1_000_000_000n + BigInt(t[1]);
   const ts = (b: Buffer, off: number, v: bigint) => { b.writeUInt32LE(Number(v >> 32n), off); b.writeUInt32LE(Number(v & 0xffffffffn), off + 4); };
   const opt = (code: number, value: Buffer) => {
@@ -409,9 +447,8 @@ function statisticsBody(start: [number, number], end: [number, number], accepted
   const fixed = Buffer.alloc(12);
   ts(fixed, 4, ns(end));
   const t8 = (v: bigint) => { const b = Buffer.alloc(8); ts(b, 0, v); return b; };
-  const n8 = Buffer.alloc(8);
-  n8.writeBigUInt64LE(BigInt(accepted));
-  return Buffer.concat([fixed, opt(2, t8(ns(start))), opt(3, t8(ns(end))), opt(7, n8), opt(0, Buffer.alloc(0))]);
+  const n8 = (n: number) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(n)); return b; };
+  return Buffer.concat([fixed, opt(2, t8(ns(start))), opt(3, t8(ns(end))), opt(7, n8(accepted)), opt(9, n8(delivered)), opt(0, Buffer.alloc(0))]);
 }
 
 function listDevicesQuiet() {
