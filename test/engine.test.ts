@@ -294,3 +294,12 @@ test('a RST|ACK after the handshake comes from a socket that accepted: establish
   assert.equal(a.verdict, 'established');
   assert.match(a.reason, /accepted and closed it with a reset/);
 });
+
+test('a RST whose TTL matches any of the TTLs the host was seen with is the host\'s own', () => {
+  // The server's packets arrive over two paths (63 and 62); a RST with 62 is not forged.
+  const other62 = other(0.5, 41001).map((st, i) => (i === 1 || i === 3
+    ? { t: st.t, pkt: ipTcp({ src: S, dst: C, sport: 80, dport: 41001, seq: i === 1 ? 9000 : 9001, ack: 7001, flags: i === 1 ? 'SA' : 'PA', ttl: 62, payload: i === 3 ? Buffer.from('x') : undefined }) }
+    : st));
+  const a = only(run([...other(0, 41000), ...other(0.2, 41002), ...other62, syn(1), rst(1.0005, { ttl: 62 })]));
+  assert.equal(a.verdict, 'refused');
+});

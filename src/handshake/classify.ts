@@ -18,6 +18,8 @@ export interface ClassifyContext {
   /** Most common TTL / hop limit of the server host's own packets on this interface (-1: none seen). */
   serverTtl: number;
   serverTtlPackets: number;
+  /** The RST's TTL is one the server host's own packets were also seen with (then it is no mismatch). */
+  rstTtlSeen: boolean;
   /** IPv6 flow labels of the server host's own packets: how many were zero and non-zero. */
   serverLabelZero: number;
   serverLabelNonZero: number;
@@ -76,7 +78,7 @@ export function classify(a: Attempt, ctx: ClassifyContext): Decision | null {
     // A RST answering the SYN plus a SYN-ACK acknowledging the same SYN: a real host sends one
     // or the other, never both, so the RST was injected by someone else.
     if (a.rstT >= 0 && !a.rstAfterAck) {
-      const ttl: Flag[] = ctx.serverTtl >= 0 && a.rstTtl !== ctx.serverTtl ? ['ttl-mismatch'] : [];
+      const ttl: Flag[] = ctx.serverTtl >= 0 && !ctx.rstTtlSeen ? ['ttl-mismatch'] : [];
       return out('forged-reset',
         `a RST in ${ctx.server}'s name (TTL ${a.rstTtl}) answered the SYN while the server itself sent a SYN-ACK (TTL ${a.synAckTtl}): a middlebox injected the reset`,
         [syn0, a.rstFrame, a.synAckFrame], ttl);
@@ -98,7 +100,9 @@ export function classify(a: Attempt, ctx: ClassifyContext): Decision | null {
   if (a.rstT >= 0) {
     const evidence: string[] = [];
     const extra: Flag[] = [];
-    if (ctx.serverTtl >= 0 && a.rstTtl !== ctx.serverTtl) {
+    // A host whose packets arrive with more than one TTL (paths of different length) proves nothing
+    // against a RST carrying any of them.
+    if (ctx.serverTtl >= 0 && !ctx.rstTtlSeen) {
       extra.push('ttl-mismatch');
       const dh = hopsOf(ctx.serverTtl) - hopsOf(a.rstTtl);
       const where = dh > 0 ? `, ${plural(dh, 'hop')} closer than the server` : dh < 0 ? `, ${plural(-dh, 'hop')} farther than the server` : ', sent with another initial TTL';

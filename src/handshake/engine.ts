@@ -186,6 +186,7 @@ export class HandshakeEngine {
     // A RST is compared with the host's packets captured on the same interface as the RST.
     const host = a.rstT >= 0 && a.rstIfKey !== a.ifKey ? this.hosts.find(a.version, a.srv, a.rstIfKey, NO_ADDR, 0) ?? null : a.host;
     const [ttl, n] = host ? host.best() : [-1, 0];
+    const rstTtlSeen = a.rstT >= 0 && host !== null && host.has(a.rstTtl);
     const ep = a.endpoint;
     const until = a.synAckT >= 0 ? a.synAckT : this.now;
     const [alive, aliveFrame] = ep ? ep.between(a.t0, until, a.synAckFrame) : [0, 0];
@@ -196,6 +197,7 @@ export class HandshakeEngine {
       timeout: this.timeout,
       serverTtl: ttl,
       serverTtlPackets: n,
+      rstTtlSeen,
       serverLabelZero: host?.labelZero ?? 0,
       serverLabelNonZero: host?.labelNonZero ?? 0,
       aliveCount: alive,

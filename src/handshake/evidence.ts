@@ -27,6 +27,12 @@ export class HostEntry extends FlowKey {
   }
 
   /** Most common TTL and the number of packets seen. */
+  /** Whether `ttl` is among the TTLs this host's own packets were seen with. */
+  has(ttl: number): boolean {
+    for (let i = 0; i < this.ttls.length; i++) if (this.ttls[i] === ttl && this.counts[i] > 0) return true;
+    return false;
+  }
+
   best(): [number, number] {
     let b = -1;
     let n = 0;
