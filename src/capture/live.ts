@@ -50,7 +50,7 @@ export const DEFAULT_SNAPLEN = 65535;
 export const DEFAULT_BUFFER_SIZE = 32 * 1024 * 1024;
 
 /** How to build cap; part of every "cannot load cap" message. */
-export const BUILD_HINT = 'live capture needs the cap module built against libpcap: apt-get install libpcap-dev && npm rebuild cap (allow its install script: "allowScripts" in package.json for npm 11)';
+export const BUILD_HINT = 'live capture needs the cap module built against libpcap: apt-get install libpcap-dev, then run npm install again in the synscope folder (npm rebuild cap if it is already there; its install script is allowed by "allowScripts" in package.json)';
 
 /** How to grant capture rights; part of every privilege message. */
 export const PRIVILEGE_HINT = 'run as root (sudo), or give the node binary the capabilities with `sudo setcap cap_net_raw,cap_net_admin+eip $(readlink -f $(which node))` (then every node script on this machine can capture)';
