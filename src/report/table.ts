@@ -12,11 +12,11 @@ export interface TableOptions {
 
 export function formatTable(r: Report, opts: TableOptions = {}): string {
   const out: string[] = [];
-  const width = Math.max(80, opts.width ?? 120);
+  const width = Math.max(80, opts.width ?? 160);
   const counts = (v: Partial<Record<string, number>>) => VERDICTS.filter((k) => v[k]).map((k) => `${k} ${v[k]}`).join('\n');
   if (opts.details && r.attempts.length) {
     const t = new Table({ head: ['#', 'client', 'server', 'verdict', 'flags', 'SYNs', 'rtt ms', 'frames', 'reason'], wordWrap: true,
-      colWidths: [5, 24, 24, 14, 16, 6, 8, 12, Math.max(30, width - 121)], style: { head: [], border: [] } });
+      colWidths: [5, 24, 24, 14, 18, 6, 8, 16, Math.max(40, width - 127)], style: { head: [], border: [] } });
     r.attempts.forEach((a, i) => t.push([i + 1, endpointToString(a.client.ip, a.client.port), endpointToString(a.server.ip, a.server.port), a.verdict,
       a.flags.join('\n'), a.synCount, a.rttMs === null ? '' : a.rttMs.toFixed(1), a.frames.join(','), a.reason]));
     out.push(t.toString());
