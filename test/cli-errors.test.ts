@@ -124,7 +124,7 @@ test('analyze: a directory without captures; info: a directory', () => {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'README.txt'), 'no captures\n');
   userError(run(['analyze', dir]), /nothing-here: directory holds no pcap or pcapng capture/);
-  userError(run(['info', dir]), /nothing-here: is a directory/);
+  userError(run(['info', dir]), /nothing-here: directory holds no pcap or pcapng capture/);
 });
 
 // ---------------------------------------------------------------------------

@@ -65,7 +65,8 @@ test('user errors: one line naming the file, exit 2, no stack trace', () => {
   const junk = join(tmp, 'junk.pcap');
   writeFileSync(junk, 'hello, this is not a capture');
   oneLineError(run(['analyze', junk]), /junk\.pcap: byte 0: not a pcap or pcapng capture/);
-  oneLineError(run(['info', tmp]), /is a directory/);
+  const empty = mkdtempSync(join(tmpdir(), 'synscope-empty-'));
+  oneLineError(run(['info', empty]), /directory holds no pcap or pcapng capture/);
   const short = join(tmp, 'short.pcap');
   writeFileSync(short, readFileSync(fixture).subarray(0, 10));
   oneLineError(run(['analyze', short]), /short\.pcap: byte 0: file ends inside the capture header/);

@@ -11,6 +11,7 @@ import { constants as fsConstants } from 'node:fs';
 import { access, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { analyze } from '../analyze.js';
+import { expandInputs } from '../capture/inputs.js';
 import { fileInfo } from '../info/info.js';
 import { isVerdict, type Verdict } from '../model/verdict.js';
 import { compareExpect, formatExpect, parseExpect } from '../report/expect.js';
@@ -47,12 +48,12 @@ export function buildProgram(): Command {
   program
     .command('info')
     .description('describe capture files: format, link types, precision, time span, and counts of SYN, SYN-ACK, RST and ICMP unreachable packets')
-    .argument('<file...>', 'pcap or pcapng files (optionally gzip-compressed); - reads standard input')
+    .argument('<file...>', 'pcap or pcapng files (optionally gzip-compressed), directories or patterns; - reads standard input')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (files: string[], opts: { format: 'text' | 'json' }) => {
       if (files.filter((f) => f === '-').length > 1) throw new SynscopeError('ERR_USAGE', 'standard input (-) can be named only once');
       const infos = [];
-      for (const f of files) infos.push(await fileInfo(f));
+      for (const f of await expandInputs(files)) infos.push(await fileInfo(f));
       if (opts.format === 'json') process.stdout.write(`${JSON.stringify(infos.length === 1 ? infos[0] : infos, null, 2)}\n`);
       else process.stdout.write(formatInfoText(infos));
       for (const i of infos) for (const w of i.warnings) if (opts.format === 'json') process.stderr.write(`synscope: warning: ${w}\n`);
