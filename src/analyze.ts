@@ -14,7 +14,7 @@ import type { CaptureRecord } from './capture/record.js';
 import { Decoder } from './decode/decoder.js';
 import { LAYER_NAMES } from './decode/constants.js';
 import { Stop } from './decode/status.js';
-import { linkTypeName } from './model/linktypes.js';
+import { isDecodableLinkType, linkTypeName } from './model/linktypes.js';
 import type { Attempt } from './handshake/attempt.js';
 import { HandshakeEngine, type EngineOptions, type PacketMeta } from './handshake/engine.js';
 import { VERDICTS, type Verdict } from './model/verdict.js';
@@ -115,7 +115,7 @@ export class Analysis {
     const p = this.decoder.decode(rec.buf, rec.off, rec.caplen, rec.origLen, rec.linkType);
     if (p.status.kind === Stop.MALFORMED) this.noteMalformed(p.status.layer, p.status.what);
     if (!p.hasTcp && !p.hasIcmp) {
-      if (p.status.kind === Stop.UNSUPPORTED && p.status.what === 'link type not decoded') this.undecodable.add(rec.linkType);
+      if (p.status.kind === Stop.UNSUPPORTED && !isDecodableLinkType(rec.linkType)) this.undecodable.add(rec.linkType);
       return;
     }
     const m = this.meta;

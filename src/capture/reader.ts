@@ -34,7 +34,8 @@ function newInfo(file: string): CaptureInfo {
   };
 }
 
-function label(file: string): string {
+/** How a file is named in messages (`-` is standard input). */
+export function label(file: string): string {
   return file === '-' ? '<stdin>' : file;
 }
 

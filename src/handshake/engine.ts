@@ -262,14 +262,9 @@ export class HandshakeEngine {
    */
   private learnHost(p: DecodedPacket, m: PacketMeta): void {
     const ip = p.ip;
-    let h = this.hosts.find(ip.version, ip.src, m.ifKey, NO_ADDR, 0);
-    if (!h) {
-      if (!this.hosts.find(ip.version, ip.src, SERVER_MARK, NO_ADDR, 0)) return;
-      h = new HostEntry();
-      h.setKey(ip.version, ip.src, m.ifKey, NO_ADDR, 0);
-      this.hosts.insert(h);
-    }
-    h.add(ip.ttl, ip.version, ip.flowLabel);
+    const h = this.hosts.find(ip.version, ip.src, m.ifKey, NO_ADDR, 0)
+      ?? (this.hosts.find(ip.version, ip.src, SERVER_MARK, NO_ADDR, 0) ? this.hostEntry(ip.version, ip.src, m.ifKey) : null);
+    h?.add(ip.ttl, ip.version, ip.flowLabel);
   }
 
   private clientSyn(p: DecodedPacket, m: PacketMeta, cut: boolean): void {

@@ -2,7 +2,7 @@
  * `synscope info`: what a capture holds, in the spirit of capinfos, plus the handshake-relevant
  * packet counts (outer headers only: a TCP header quoted inside an ICMP error is not counted).
  */
-import { readCapture, type ReadOptions } from '../capture/reader.js';
+import { label, readCapture, type ReadOptions } from '../capture/reader.js';
 import type { CaptureInfo, InterfaceInfo } from '../capture/record.js';
 import { TcpFlag } from '../decode/constants.js';
 import { Decoder } from '../decode/decoder.js';
@@ -91,9 +91,6 @@ export async function fileInfo(file: string, opts: ReadOptions = {}): Promise<Fi
   return summarise(info, c, warnings);
 }
 
-function label(file: string): string {
-  return file === '-' ? '<stdin>' : file;
-}
 
 function summarise(info: CaptureInfo, c: Omit<FileInfo, keyof CaptureInfoFields>, warnings: string[]): FileInfo {
   const digits = Math.max(0, ...info.interfaces.map((i) => i.tsDigits));

@@ -25,11 +25,6 @@ export function ipv6ToString(w0: number, w1: number, w2: number, w3: number): st
   return `${hex(g.slice(0, bestStart))}::${hex(g.slice(bestStart + bestLen))}`;
 }
 
-/** Address from a word array as the decoder stores it (`version` 4 uses only word 0). */
-export function ipToString(version: number, w: ArrayLike<number>, base = 0): string {
-  return version === 4 ? ipv4ToString(w[base]) : ipv6ToString(w[base], w[base + 1], w[base + 2], w[base + 3]);
-}
-
 /** `ip:port`, with brackets around IPv6 addresses as in URLs. */
 export function endpointToString(ip: string, port: number): string {
   return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;

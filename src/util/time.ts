@@ -24,7 +24,3 @@ export function isoTime(sec: number, nsec: number, digits: number): string {
   return `${base}.${frac}Z`;
 }
 
-/** Difference a - b in milliseconds (as a float; precise to well below a microsecond). */
-export function diffMs(aSec: number, aNsec: number, bSec: number, bNsec: number): number {
-  return (aSec - bSec) * 1000 + (aNsec - bNsec) / 1e6;
-}

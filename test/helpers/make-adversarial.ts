@@ -20,6 +20,7 @@ import {
   ethernet, icmpv4Unreachable, icmpv6Unreachable, internetChecksum, ipTcp, ipv4, ipv6, isIpv6, tcp,
 } from './packets.js';
 import { mulberry32 } from './prng.js';
+import { LinkType } from '../../src/model/linktypes.js';
 
 const C4 = '198.51.100.10';
 const S4 = '203.0.113.20';
@@ -30,7 +31,6 @@ const R6 = '2001:db8:2::1';
 /** TTL / hop limit of the server's own packets at the client, and of packets a router injects. */
 const SRV_TTL = 61;
 const RTR_TTL = 63;
-const LT_ETHERNET = 1;
 
 /** 2026-03-14T09:26:53Z, as the crafted fixtures. */
 const BASE_SEC = Date.UTC(2026, 2, 14, 9, 26, 53) / 1000;
@@ -103,7 +103,7 @@ function save(name: string, data: Buffer, expect: string[], comment: string): vo
 }
 
 function writePcap(name: string, pkts: Pkt[], expect: string[], comment: string): void {
-  const w = new PcapWriter({ linkType: LT_ETHERNET, nanosecond: true });
+  const w = new PcapWriter({ linkType: LinkType.ETHERNET, nanosecond: true });
   for (const p of pkts) {
     const s = stamp(p.t);
     w.writePacket(s.sec, s.nsec, frame(p));
@@ -336,8 +336,8 @@ function duplicateFrames(): void {
   const drop = new Conn(C4, 47002, S4, 8082, 0x47002000);
   const forged = new Conn(C4, 47003, S4, 8086, 0x47003000);
   const w = new PcapngWriter();
-  w.addInterface({ linkType: LT_ETHERNET, name: 'client-side', tsresol: 9 });
-  w.addInterface({ linkType: LT_ETHERNET, name: 'server-side', tsresol: 9 });
+  w.addInterface({ linkType: LinkType.ETHERNET, name: 'client-side', tsresol: 9 });
+  w.addInterface({ linkType: LinkType.ETHERNET, name: 'server-side', tsresol: 9 });
   /** [interface, time, IP packet, from the client]; near side first, the far copy has crossed the router. */
   const rows: Array<[number, number, Buffer, boolean]> = [];
   const withTtl = (ip: Buffer, ttl: number) => {
