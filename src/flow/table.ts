@@ -31,6 +31,16 @@ export class FlowKey {
     this.hash = hashTuple(version, cli, cport, srv, sport);
   }
 
+  /** Copies another entry's tuple (and its hash). */
+  copyKey(k: FlowKey): void {
+    this.version = k.version;
+    this.c0 = k.c0; this.c1 = k.c1; this.c2 = k.c2; this.c3 = k.c3;
+    this.s0 = k.s0; this.s1 = k.s1; this.s2 = k.s2; this.s3 = k.s3;
+    this.cport = k.cport;
+    this.sport = k.sport;
+    this.hash = k.hash;
+  }
+
   matches(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number): boolean {
     if (this.cport !== cport || this.sport !== sport || this.c0 !== cli[0] || this.s0 !== srv[0] || this.version !== version) return false;
     return version !== 6 || (this.c1 === cli[1] && this.c2 === cli[2] && this.c3 === cli[3]

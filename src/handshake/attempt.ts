@@ -38,7 +38,7 @@ export class Attempt extends FlowKey {
   /** The SYN before the last one (the last back-off is lastSynT - prevSynT). */
   prevSynT = 0;
   synCount = 1;
-  readonly synFrames: number[] = [];
+  synFrames: number[] = [];
   portReuse = false;
   /** Payload carried by the SYN itself (TCP Fast Open). */
   synDataLen = 0;
@@ -104,6 +104,8 @@ export class Attempt extends FlowKey {
   lastT = 0;
 
   decided = false;
+  /** The consumer has made its final report (then it may be settled: see HandshakeEngine.reported). */
+  reported = false;
   verdict: Verdict = 'incomplete';
   flags: Flag[] = [];
   reason = '';

@@ -16,6 +16,8 @@ import { seqAdd, seqGe, seqGt } from '../util/seq.js';
 import { Attempt, pushFrame, type WakeTicket } from './attempt.js';
 import { EndpointEntry, HostEntry, SERVER_MARK } from './evidence.js';
 import { classify, type ClassifyContext } from './classify.js';
+import { isSynOnly, ParkedSyns } from './parked.js';
+import { SETTLED_CLIENT_FIN, SETTLED_RST, SETTLED_SERVER_FIN, SettledFlows } from './settled.js';
 import type { Verdict } from '../model/verdict.js';
 
 export interface EngineOptions {
@@ -25,7 +27,11 @@ export interface EngineOptions {
   answerGrace?: number;
   /** Seconds a decided attempt stays in the table to absorb late retransmissions (default 150). */
   retain?: number;
-  /** Most attempts kept in the table at once; the oldest undecided are decided early beyond it. */
+  /**
+   * Most full attempts kept in the table at once. Beyond it, attempts that saw nothing but their
+   * SYNs move to a compact store (up to 4x as many) and are decided on time; others, and the
+   * compact store's overflow, are decided early (`incomplete`) with a warning.
+   */
   maxAttempts?: number;
 }
 
@@ -39,6 +45,8 @@ export interface EngineEvents {
 }
 
 const NO_ADDR = new Uint32Array(4);
+/** Seconds a closed connection's state stays to recognise its last packets. */
+const CLOSED_LINGER = 5;
 /** A flow seen without its SYN; remembers a SYN-ACK in case its SYN comes later (reordering). */
 class MidFlow extends FlowKey {
   t = 0;
@@ -74,13 +82,17 @@ export class HandshakeEngine {
   private readonly endpoints = new FlowTable<EndpointEntry>();
   private readonly mid = new FlowTable<MidFlow>();
   private readonly heap = new DeadlineHeap<WakeTicket>();
+  private readonly parked: ParkedSyns;
+  private readonly settled = new SettledFlows();
+  /** Most attempts held at once, in either form (`parked` included). */
+  peakHeld = 0;
   private nextSeq = 0;
   /** Monotonic capture clock (timestamps that go backwards do not move it back). */
   now = 0;
   midstream = 0;
   attemptCount = 0;
   private warnedBackwards = false;
-  stats = { invalidRst: 0, orphanSynAck: 0, truncatedTcp: 0, evicted: 0, oddSyn: 0, duplicates: 0, icmpUnmatched: 0 };
+  stats = { invalidRst: 0, orphanSynAck: 0, truncatedTcp: 0, evicted: 0, oddSyn: 0, duplicates: 0, icmpUnmatched: 0, parked: 0, forgotten: 0 };
 
   constructor(private readonly events: EngineEvents, opts: EngineOptions = {}) {
     this.timeout = opts.handshakeTimeout ?? 3;
@@ -88,6 +100,7 @@ export class HandshakeEngine {
     this.retain = Math.max(opts.retain ?? 150, this.timeout * 2);
     // A bound on memory under a SYN flood (roughly 1 KB per attempt waiting for its verdict).
     this.maxAttempts = opts.maxAttempts ?? 100_000;
+    this.parked = new ParkedSyns(4 * this.maxAttempts);
   }
 
   /** Moves the capture clock to `t`, deciding and dropping attempts whose time has come. */
@@ -100,14 +113,48 @@ export class HandshakeEngine {
       return;
     }
     this.now = t;
+    if (this.settled.size) this.settled.expire(t, CLOSED_LINGER, this.retain);
     const heap = this.heap;
-    while (heap.peekTime() <= t) {
+    for (;;) {
       const when = heap.peekTime();
+      const p = this.parked.size ? this.parked.oldest() : -1;
+      if (p >= 0 && this.parked.deadline(p) <= t && this.parked.deadline(p) < when) { this.wakeParked(p); continue; }
+      if (when > t) return;
       const w = heap.pop()!;
       if (w.at !== when || !w.a) continue; // superseded, or the attempt is gone
       w.at = Infinity;
       this.wake(w.a, false);
     }
+  }
+
+  /** A parked attempt's timeout has passed: it is decided as a full attempt would be. */
+  private wakeParked(p: number): void {
+    const a = this.parked.unpark(p);
+    if (!this.decide(a, false)) this.decide(a, true);
+    // It lingers like any decided attempt if the table has room; under a flood it is let go.
+    const dropAt = a.lastT + this.linger(a);
+    if (this.attempts.size < this.maxAttempts && dropAt > this.now) {
+      this.attempts.insert(a);
+      this.schedule(a, dropAt);
+    } else {
+      if (dropAt > this.now) this.stats.forgotten++;
+      a.ticket.a = null;
+      this.events.dropped?.(a);
+    }
+  }
+
+  /** The attempt of this tuple, full or parked (a parked one becomes full again). */
+  private findAttempt(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number): Attempt | undefined {
+    return this.attempts.find(version, cli, cport, srv, sport) ?? this.restore(this.parked.find(version, cli, cport, srv, sport));
+  }
+
+  private restore(p: number): Attempt | undefined {
+    if (p < 0) return undefined;
+    const deadline = this.parked.deadline(p);
+    const a = this.parked.unpark(p);
+    this.attempts.insert(a);
+    this.schedule(a, deadline);
+    return a;
   }
 
   private schedule(a: Attempt, t: number): void {
@@ -132,8 +179,27 @@ export class HandshakeEngine {
     }
     if (final) return;
     const dropAt = a.lastT + this.linger(a);
-    if (this.now >= dropAt) this.drop(a);
-    else this.schedule(a, dropAt);
+    if (this.now >= dropAt) { this.drop(a); return; }
+    if (this.settles(a)) { this.settle(a); return; }
+    this.schedule(a, dropAt);
+  }
+
+  /**
+   * The consumer has made the attempt's final report. If no later packet can change it
+   * (established, and the server took the connection), its full state goes now.
+   */
+  reported(a: Attempt): void {
+    a.reported = true;
+    if (a.index >= 0 && this.settles(a)) this.settle(a);
+  }
+
+  private settles(a: Attempt): boolean {
+    return a.reported && a.decided && !a.needsReview && a.verdict === 'established' && (a.srvAckedDataFrame > 0 || a.srvDataFrame > 0);
+  }
+
+  private settle(a: Attempt): void {
+    this.drop(a);
+    this.settled.add(a);
   }
 
   /**
@@ -143,10 +209,9 @@ export class HandshakeEngine {
    * retransmitting its SYN waits about twice its last back-off; an open connection waits long.
    */
   private linger(a: Attempt): number {
-    const CLOSED = 5;
     const UNANSWERED = 30;
-    if (a.rstT >= 0 || a.cliRstT >= 0 || (a.cliFinFrame && a.srvFinFrame)) return CLOSED;
-    if (a.verdict === 'refused' || a.verdict === 'rejected' || a.verdict === 'aborted') return CLOSED;
+    if (a.rstT >= 0 || a.cliRstT >= 0 || (a.cliFinFrame && a.srvFinFrame)) return CLOSED_LINGER;
+    if (a.verdict === 'refused' || a.verdict === 'rejected' || a.verdict === 'aborted') return CLOSED_LINGER;
     // Unanswered: wait for the next retransmission, which comes after about twice the last gap.
     if (a.synAckT < 0) return Math.min(this.retain, Math.max(UNANSWERED, 2.5 * (a.lastSynT - a.prevSynT)));
     return this.retain;
@@ -240,11 +305,17 @@ export class HandshakeEngine {
     }
     if (syn && rst) { this.stats.oddSyn++; this.midstreamPacket(p, m); return; }
     // One probe finds the attempt whichever side sent the packet.
-    const a = this.attempts.findEither(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
+    let a = this.attempts.findEither(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
+    let reversed = this.attempts.reversed;
+    if (!a && this.parked.size) {
+      a = this.restore(this.parked.findEither(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport));
+      reversed = this.parked.reversed;
+    }
+    if (!a && this.settled.size && this.settledPacket(p, m)) return;
     if (!a) {
       if (!rst) this.learnHost(p, m);
       this.midstreamPacket(p, m);
-    } else if (this.attempts.reversed) {
+    } else if (reversed) {
       if (!rst) {
         if (m.ifKey === a.ifKey && a.host) a.host.add(ip.ttl, ip.version, ip.flowLabel);
         else this.learnHost(p, m);
@@ -253,6 +324,26 @@ export class HandshakeEngine {
     } else {
       this.clientPacket(a, p, m, cut);
     }
+  }
+
+  /** A later packet of a settled connection: it only keeps the record (and the host's TTLs) fresh. */
+  private settledPacket(p: DecodedPacket, m: PacketMeta): boolean {
+    const ip = p.ip;
+    const tcp = p.tcp;
+    const s = this.settled.table.findEither(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
+    if (!s) return false;
+    const fromServer = this.settled.table.reversed;
+    const f = tcp.flags;
+    s.lastT = m.t;
+    if (f & TcpFlag.RST) s.closing |= SETTLED_RST;
+    else {
+      if (f & TcpFlag.FIN) s.closing |= fromServer ? SETTLED_SERVER_FIN : SETTLED_CLIENT_FIN;
+      if (fromServer) {
+        if (m.ifKey === s.ifKey && s.host) s.host.add(ip.ttl, ip.version, ip.flowLabel);
+        else this.learnHost(p, m);
+      }
+    }
+    return true;
   }
 
   /**
@@ -270,7 +361,7 @@ export class HandshakeEngine {
   private clientSyn(p: DecodedPacket, m: PacketMeta, cut: boolean): void {
     const ip = p.ip;
     const tcp = p.tcp;
-    let a = this.attempts.find(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
+    let a = this.findAttempt(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
     if (a && a.isn === tcp.seq) {
       // The same SYN captured again (on another interface, or twice on one) is not a retransmission.
       if (!m.backwards && (m.ifKey !== a.ifKey || m.t - a.lastSynT < 0.01)) { a.dupFrames++; this.stats.duplicates++; return; }
@@ -286,6 +377,13 @@ export class HandshakeEngine {
       return;
     }
     let reuse = false;
+    const settled = !a && this.settled.size ? this.settled.table.find(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport) : undefined;
+    if (settled) {
+      // Its SYN again (a late retransmission) changes nothing; a new ISN is a new attempt.
+      if (settled.isn === tcp.seq) { settled.lastT = m.t; return; }
+      this.settled.table.remove(settled);
+      reuse = true;
+    }
     if (a) {
       // Same 4-tuple, new ISN: the old attempt is over, whatever it was waiting for.
       if (!a.decided) this.wakeFinal(a);
@@ -314,6 +412,8 @@ export class HandshakeEngine {
     this.schedule(a, m.t + this.timeout + 2 * this.grace);
     this.adoptEarlySynAck(a);
     if (this.attempts.size > this.maxAttempts) this.evictOne();
+    const held = this.attempts.size + this.parked.size;
+    if (held > this.peakHeld) this.peakHeld = held;
   }
 
   /** Links the attempt to its server host's baseline and its endpoint's liveness record. */
@@ -362,18 +462,52 @@ export class HandshakeEngine {
     this.schedule(a, this.now + this.timeout);
   }
 
+  /**
+   * Under a SYN flood the table would grow without bound. The attempts due soonest make room: a
+   * SYN-only one is parked (nothing is lost), a decided and reported one is forgotten a little
+   * early. One still waiting for its verdict or its report is passed over; only when those fill
+   * twice the limit is the oldest of them decided early (or forgotten before its report).
+   */
   private evictOne(): void {
-    // Under a SYN flood the table would grow without bound: decide the oldest waiting attempt now.
-    while (this.attempts.size > this.maxAttempts && this.heap.size > 0) {
+    const passed: Attempt[] = [];
+    while (this.attempts.size > this.maxAttempts && this.heap.size > 0 && passed.length < 64) {
       const when = this.heap.peekTime();
       const w = this.heap.pop()!;
       const a = w.a;
-      if (w.at === when) w.at = Infinity;
-      if (!a || a.index < 0) continue; // already gone: a stale wake-up
-      this.stats.evicted++;
-      if (!a.decided) this.wakeFinal(a);
-      this.drop(a);
+      if (w.at !== when || !a || a.index < 0) continue; // superseded or gone: a stale wake-up
+      w.at = Infinity;
+      // (A SYN-only attempt restored from the compact store and due before the newest parked one
+      // stays full: the store decides in the order it parks.)
+      if (isSynOnly(a) && this.parked.accepts(a.wakeAt)) {
+        this.attempts.remove(a);
+        a.ticket.a = null;
+        if (this.parked.size >= this.parked.limit) this.evictParked();
+        this.parked.park(a, a.wakeAt);
+        this.stats.parked++;
+      } else if (a.decided && !a.needsReview && (a.reported || this.attempts.size > 2 * this.maxAttempts)) {
+        // Reported already: later packets could only have made a revision.
+        this.stats.forgotten++;
+        this.drop(a);
+      } else if (this.attempts.size > 2 * this.maxAttempts) {
+        this.stats.evicted++;
+        this.wakeFinal(a);
+        this.drop(a);
+      } else {
+        passed.push(a);
+      }
     }
+    for (const a of passed) this.schedule(a, a.wakeAt);
+  }
+
+  /** The compact store is full too: its oldest attempt is decided with what is known. */
+  private evictParked(): void {
+    const p = this.parked.oldest();
+    if (p < 0) return;
+    const a = this.parked.unpark(p);
+    this.stats.evicted++;
+    this.wakeFinal(a);
+    a.ticket.a = null;
+    this.events.dropped?.(a);
   }
 
   /** Decides now with what is known (the attempt will see no more packets). */
@@ -493,6 +627,7 @@ export class HandshakeEngine {
       this.closing(a);
     }
     if ((a.srvAckedDataFrame || a.srvDataFrame) && (!a.decided || a.verdict !== 'established')) this.reconsider(a, m.t);
+    else if (this.settles(a)) this.settle(a);
   }
 
   private takeRst(a: Attempt, p: DecodedPacket, m: PacketMeta, afterAck: boolean): void {
@@ -520,8 +655,12 @@ export class HandshakeEngine {
     const q = p.quotedIp;
     const qt = p.quotedTcp;
     if (q.proto !== 6) return;
-    const a = this.attempts.find(q.version, q.src, qt.sport, q.dst, qt.dport);
-    if (!a) { this.stats.icmpUnmatched++; return; }
+    const a = this.findAttempt(q.version, q.src, qt.sport, q.dst, qt.dport);
+    if (!a) {
+      const s = this.settled.size ? this.settled.table.find(q.version, q.src, qt.sport, q.dst, qt.dport) : undefined;
+      if (!s || qt.seq !== s.isn) this.stats.icmpUnmatched++;
+      return;
+    }
     if (a.icmpT >= 0) return;
     if (qt.seq !== a.isn) { this.stats.icmpUnmatched++; return; } // about a later segment, not the SYN
     a.icmpT = m.t;
@@ -566,6 +705,11 @@ export class HandshakeEngine {
     if (this.mid.size >= 200_000) for (const e of this.mid.values()) this.mid.remove(e);
   }
 
+  /** Attempts held now: full, parked (compact, unanswered) and settled (compact, established). */
+  held(): { attempts: number; parked: number; settled: number } {
+    return { attempts: this.attempts.size, parked: this.parked.size, settled: this.settled.size };
+  }
+
   /** Most common TTL of the attempt's server host on the attempt's interface, or -1. */
   serverTtlOf(a: Attempt): number {
     return a.host ? a.host.best()[0] : -1;
@@ -574,6 +718,7 @@ export class HandshakeEngine {
   /** The capture has ended: decide every attempt still waiting. */
   finish(): void {
     const pending: Attempt[] = [];
+    for (const p of this.parked.slots()) pending.push(this.parked.unpark(p));
     for (const a of this.attempts.values()) if (!a.decided || a.needsReview) pending.push(a);
     pending.sort((x, y) => x.seq - y.seq);
     for (const a of pending) {

@@ -1,0 +1,245 @@
+/**
+ * Unanswered attempts in compact form. Under a SYN flood most attempts are a single SYN waiting
+ * out its handshake timeout; a full `Attempt` (over 1 KB, and work for the garbage collector) for
+ * each would make memory grow with the flood's rate. When the attempt table is full, an attempt
+ * that has seen nothing but its own SYNs moves here: about 230 bytes in typed arrays, no object.
+ * It keeps its place in time (it is decided at the same deadline, from the same evidence), so a
+ * flood is still called `filtered` or `backlog-drop` rather than cut short, and a packet that
+ * concerns it turns it back into an Attempt.
+ *
+ * Storage is a ring in parking order, which is deadline order (the engine parks the attempt due
+ * soonest), so the oldest entry is always at the head; an entry restored early leaves a hole that
+ * the head skips. A small open-addressing index finds an entry by its tuple.
+ */
+import { hashTuple } from '../flow/table.js';
+import { Attempt, MAX_FRAMES } from './attempt.js';
+import type { EndpointEntry, HostEntry } from './evidence.js';
+
+// Per-slot layout: key words, doubles, small integers.
+const K = 12; // version, c0..c3, s0..s3, cport, sport, hash
+const KH = 11;
+const D = 10; // seq, file, isn, startSec, startNsec, t0, lastSynT, prevSynT, lastT, deadline
+const I = 7; // tsDigits, ifKey, synCount, synDataLen, dupFrames, bits, frame count
+const BIT_REUSE = 1;
+const BIT_TRUNCATED = 2;
+const BIT_RETRANSMIT_SEEN = 4; // history "ST" rather than "S"
+
+export class ParkedSyns {
+  private cap = 0;
+  private keys = new Uint32Array(0);
+  private dbl = new Float64Array(0);
+  private ints = new Int32Array(0);
+  private frames = new Float64Array(0);
+  private hosts: Array<HostEntry | null> = [];
+  private endpoints: Array<EndpointEntry | null> = [];
+  /** Slot is in use (1) or a hole (0). */
+  private live = new Uint8Array(0);
+  private head = 0;
+  /** Slots from head, live or holes. */
+  private used = 0;
+  private index = new Int32Array(0);
+  private mask = 0;
+  size = 0;
+  /** Set by findEither: the packet's source is the attempt's server. */
+  reversed = false;
+
+  constructor(readonly limit: number) {}
+
+  /** Deadline of the attempt parked last: the ring stays in deadline order only behind it. */
+  private tailDeadline = -Infinity;
+
+  /** Whether an attempt due at `deadline` can join the ring without jumping the queue. */
+  accepts(deadline: number): boolean {
+    return deadline >= this.tailDeadline || this.size === 0;
+  }
+
+  park(a: Attempt, deadline: number): void {
+    this.tailDeadline = deadline;
+    if (this.used >= this.cap) this.oldest();
+    if (this.used >= this.cap) this.grow();
+    const s = (this.head + this.used) % this.cap;
+    this.used++;
+    this.size++;
+    const k = this.keys;
+    const kb = s * K;
+    k[kb] = a.version;
+    k[kb + 1] = a.c0; k[kb + 2] = a.c1; k[kb + 3] = a.c2; k[kb + 4] = a.c3;
+    k[kb + 5] = a.s0; k[kb + 6] = a.s1; k[kb + 7] = a.s2; k[kb + 8] = a.s3;
+    k[kb + 9] = a.cport;
+    k[kb + 10] = a.sport;
+    k[kb + KH] = a.hash;
+    const d = this.dbl;
+    const db = s * D;
+    d[db] = a.seq; d[db + 1] = a.file; d[db + 2] = a.isn; d[db + 3] = a.startSec; d[db + 4] = a.startNsec;
+    d[db + 5] = a.t0; d[db + 6] = a.lastSynT; d[db + 7] = a.prevSynT; d[db + 8] = a.lastT; d[db + 9] = deadline;
+    const n = this.ints;
+    const ib = s * I;
+    n[ib] = a.tsDigits; n[ib + 1] = a.ifKey; n[ib + 2] = a.synCount; n[ib + 3] = a.synDataLen; n[ib + 4] = a.dupFrames;
+    n[ib + 5] = (a.portReuse ? BIT_REUSE : 0) | (a.truncated ? BIT_TRUNCATED : 0) | (a.history === 'ST' ? BIT_RETRANSMIT_SEEN : 0);
+    const count = Math.min(a.synFrames.length, MAX_FRAMES);
+    n[ib + 6] = count;
+    for (let i = 0; i < count; i++) this.frames[s * MAX_FRAMES + i] = a.synFrames[i];
+    this.hosts[s] = a.host;
+    this.endpoints[s] = a.endpoint;
+    this.live[s] = 1;
+    this.place(a.hash, s + 1);
+  }
+
+  /** Slot of the attempt with this tuple (client first), or -1. */
+  find(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number): number {
+    if (this.size === 0) return -1;
+    const h = hashTuple(version, cli, cport, srv, sport);
+    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
+      const v = this.index[i];
+      if (v === 0) return -1;
+      const s = v - 1;
+      if (this.keys[s * K + KH] === h && this.matches(s, version, cli, cport, srv, sport)) return s;
+    }
+  }
+
+  /** Slot of the attempt this packet belongs to in either direction (sets `reversed`), or -1. */
+  findEither(version: number, a: ArrayLike<number>, aport: number, b: ArrayLike<number>, bport: number): number {
+    if (this.size === 0) return -1;
+    const h = hashTuple(version, a, aport, b, bport);
+    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
+      const v = this.index[i];
+      if (v === 0) return -1;
+      const s = v - 1;
+      if (this.keys[s * K + KH] !== h) continue;
+      if (this.matches(s, version, a, aport, b, bport)) { this.reversed = false; return s; }
+      if (this.matches(s, version, b, bport, a, aport)) { this.reversed = true; return s; }
+    }
+  }
+
+  private matches(s: number, version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number): boolean {
+    const k = this.keys;
+    const b = s * K;
+    if (k[b] !== version || k[b + 9] !== cport || k[b + 10] !== sport || k[b + 1] !== cli[0] || k[b + 5] !== srv[0]) return false;
+    return version !== 6 || (k[b + 2] === cli[1] && k[b + 3] === cli[2] && k[b + 4] === cli[3]
+      && k[b + 6] === srv[1] && k[b + 7] === srv[2] && k[b + 8] === srv[3]);
+  }
+
+  /** The slot parked longest ago, or -1 (holes at the head are reclaimed on the way). */
+  oldest(): number {
+    while (this.used > 0 && this.live[this.head] === 0) {
+      this.head = (this.head + 1) % this.cap;
+      this.used--;
+    }
+    return this.used > 0 ? this.head : -1;
+  }
+
+  deadline(slot: number): number {
+    return this.dbl[slot * D + 9];
+  }
+
+  /** Takes the attempt out and returns it as a full Attempt again (in no table). */
+  unpark(s: number): Attempt {
+    const a = new Attempt();
+    const k = this.keys;
+    const kb = s * K;
+    a.version = k[kb];
+    a.c0 = k[kb + 1]; a.c1 = k[kb + 2]; a.c2 = k[kb + 3]; a.c3 = k[kb + 4];
+    a.s0 = k[kb + 5]; a.s1 = k[kb + 6]; a.s2 = k[kb + 7]; a.s3 = k[kb + 8];
+    a.cport = k[kb + 9];
+    a.sport = k[kb + 10];
+    a.hash = k[kb + KH];
+    const d = this.dbl;
+    const db = s * D;
+    a.seq = d[db]; a.file = d[db + 1]; a.isn = d[db + 2]; a.startSec = d[db + 3]; a.startNsec = d[db + 4];
+    a.t0 = d[db + 5]; a.lastSynT = d[db + 6]; a.prevSynT = d[db + 7]; a.lastT = d[db + 8];
+    a.synBeforeAckT = a.lastSynT;
+    const n = this.ints;
+    const ib = s * I;
+    a.tsDigits = n[ib]; a.ifKey = n[ib + 1]; a.synCount = n[ib + 2]; a.synDataLen = n[ib + 3]; a.dupFrames = n[ib + 4];
+    const bits = n[ib + 5];
+    a.portReuse = (bits & BIT_REUSE) !== 0;
+    a.truncated = (bits & BIT_TRUNCATED) !== 0;
+    a.history = bits & BIT_RETRANSMIT_SEEN ? 'ST' : 'S';
+    for (let i = 0; i < n[ib + 6]; i++) a.synFrames.push(this.frames[s * MAX_FRAMES + i]);
+    a.host = this.hosts[s];
+    a.endpoint = this.endpoints[s];
+    this.remove(s, a.hash);
+    return a;
+  }
+
+  /** Every parked slot, oldest first (a snapshot). */
+  slots(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.used; i++) {
+      const s = (this.head + i) % this.cap;
+      if (this.live[s]) out.push(s);
+    }
+    return out;
+  }
+
+  private remove(s: number, hash: number): void {
+    this.live[s] = 0;
+    this.hosts[s] = null;
+    this.endpoints[s] = null;
+    this.size--;
+    const idx = this.index;
+    const mask = this.mask;
+    let i = hash & mask;
+    while (idx[i] !== s + 1) i = (i + 1) & mask;
+    // Backward-shift deletion, as in FlowTable: probe runs stay unbroken.
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const v = idx[j];
+      if (v === 0) break;
+      const home = this.keys[(v - 1) * K + KH] & mask;
+      const between = i <= j ? home > i && home <= j : home > i || home <= j;
+      if (!between) {
+        idx[i] = v;
+        i = j;
+      }
+    }
+    idx[i] = 0;
+    if (this.size === 0) { this.head = 0; this.used = 0; }
+  }
+
+  private place(hash: number, value: number): void {
+    const idx = this.index;
+    let i = hash & this.mask;
+    while (idx[i] !== 0) i = (i + 1) & this.mask;
+    idx[i] = value;
+  }
+
+  /** Doubles the ring (holes included: they are reclaimed as the head passes). */
+  private grow(): void {
+    const cap = Math.max(4096, this.cap * 2);
+    const keys = new Uint32Array(cap * K);
+    const dbl = new Float64Array(cap * D);
+    const ints = new Int32Array(cap * I);
+    const frames = new Float64Array(cap * MAX_FRAMES);
+    const live = new Uint8Array(cap);
+    const hosts: Array<HostEntry | null> = new Array(cap).fill(null);
+    const endpoints: Array<EndpointEntry | null> = new Array(cap).fill(null);
+    for (let i = 0; i < this.used; i++) {
+      const s = (this.head + i) % this.cap;
+      keys.set(this.keys.subarray(s * K, s * K + K), i * K);
+      dbl.set(this.dbl.subarray(s * D, s * D + D), i * D);
+      ints.set(this.ints.subarray(s * I, s * I + I), i * I);
+      frames.set(this.frames.subarray(s * MAX_FRAMES, s * MAX_FRAMES + MAX_FRAMES), i * MAX_FRAMES);
+      live[i] = this.live[s];
+      hosts[i] = this.hosts[s];
+      endpoints[i] = this.endpoints[s];
+    }
+    this.keys = keys; this.dbl = dbl; this.ints = ints; this.frames = frames; this.live = live;
+    this.hosts = hosts; this.endpoints = endpoints;
+    this.cap = cap;
+    this.head = 0;
+    let slots = 16;
+    while (slots < cap * 2) slots *= 2;
+    this.index = new Int32Array(slots);
+    this.mask = slots - 1;
+    for (let i = 0; i < this.used; i++) if (live[i]) this.place(keys[i * K + KH], i + 1);
+  }
+}
+
+/** An attempt that may be parked: undecided, and nothing but its own SYNs seen. */
+export function isSynOnly(a: Attempt): boolean {
+  return !a.decided && a.synAckT < 0 && a.rstT < 0 && a.icmpT < 0 && a.cliRstT < 0 && a.cliFinFrame === 0
+    && a.cliDataFrame === 0 && a.invalidRstFrame === 0 && (a.history === 'S' || a.history === 'ST');
+}
+

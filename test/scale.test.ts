@@ -1,0 +1,172 @@
+/**
+ * Bounded memory without changed verdicts: attempts beyond --max-attempts that saw only their
+ * SYNs are parked in compact form and decided on time; established connections the server took
+ * shrink to a small record once reported. Each test compares against the same packets analysed
+ * with room to spare, so a change in any verdict, flag, frame or count shows.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Analysis, type AnalyzeOptions } from '../src/analyze.js';
+import { CaptureRecord } from '../src/capture/record.js';
+import type { Report } from '../src/report/model.js';
+import { ipTcp } from './helpers/packets.js';
+import { mulberry32 } from './helpers/prng.js';
+
+const S = '203.0.113.20';
+const T0 = 1_790_000_000;
+
+interface Step { t: number; pkt: Buffer }
+
+function run(steps: Step[], opts: AnalyzeOptions = {}, probe?: (an: Analysis) => void): { report: Report; an: Analysis } {
+  const an = new Analysis(opts);
+  an.beginFile('scenario');
+  const rec = new CaptureRecord();
+  steps.sort((x, y) => x.t - y.t);
+  steps.forEach((s, i) => {
+    rec.buf = s.pkt;
+    rec.off = 0;
+    rec.caplen = rec.origLen = s.pkt.length;
+    rec.linkType = 101;
+    rec.tsSec = T0 + Math.floor(s.t);
+    rec.tsNsec = Math.round((s.t - Math.floor(s.t)) * 1e9);
+    rec.tsDigits = 9;
+    rec.frame = i + 1;
+    an.packet(rec);
+  });
+  probe?.(an);
+  return { report: an.finish(), an };
+}
+
+const client = (i: number) => `198.51.100.${1 + (i % 200)}`;
+const sport = (i: number) => 20000 + i;
+const isn = (i: number) => (i * 7919 + 1000) >>> 0;
+
+function syn(t: number, i: number, dport = 80): Step {
+  return { t, pkt: ipTcp({ src: client(i), dst: S, sport: sport(i), dport, seq: isn(i), flags: 'S', ttl: 64, options: { mss: 1460, sackOk: true, ts: [1, 0], wscale: 7 } }) };
+}
+
+/** A complete connection: SYN, SYN-ACK, ACK, request, response, then both FINs `closeAfter` later. */
+function connection(t: number, i: number, closeAfter = 1): Step[] {
+  const c = client(i);
+  const p = sport(i);
+  const s = 900_000 + i;
+  return [
+    syn(t, i),
+    { t: t + 0.001, pkt: ipTcp({ src: S, dst: c, sport: 80, dport: p, seq: s, ack: isn(i) + 1, flags: 'SA', ttl: 63, options: { mss: 1460 } }) },
+    { t: t + 0.002, pkt: ipTcp({ src: c, dst: S, sport: p, dport: 80, seq: isn(i) + 1, ack: s + 1, flags: 'A', ttl: 64 }) },
+    { t: t + 0.003, pkt: ipTcp({ src: c, dst: S, sport: p, dport: 80, seq: isn(i) + 1, ack: s + 1, flags: 'PA', ttl: 64, payload: Buffer.from('GET') }) },
+    { t: t + 0.004, pkt: ipTcp({ src: S, dst: c, sport: 80, dport: p, seq: s + 1, ack: isn(i) + 4, flags: 'PA', ttl: 63, payload: Buffer.from('200') }) },
+    { t: t + closeAfter, pkt: ipTcp({ src: c, dst: S, sport: p, dport: 80, seq: isn(i) + 4, ack: s + 4, flags: 'FA', ttl: 64 }) },
+    { t: t + closeAfter + 0.001, pkt: ipTcp({ src: S, dst: c, sport: 80, dport: p, seq: s + 4, ack: isn(i) + 5, flags: 'FA', ttl: 63 }) },
+  ];
+}
+
+/**
+ * Fails at the first attempt whose report differs, naming the fields. `serverTtl: false` skips
+ * the server host's TTL, and `history: false` the history: a report is made once the attempts
+ * before it are reported too, which is sooner when some of those left memory early, so the host's
+ * TTL or a connection's closing letters may come after it.
+ */
+function sameAttempts(x: Report, y: Report, serverTtl = true, note = '', history = true): void {
+  assert.equal(x.attempts.length, y.attempts.length, 'attempt count');
+  const strip = (o: unknown) => serverTtl ? o : { ...(o as object), server: undefined };
+  x.attempts.forEach((a, i) => {
+    const b = y.attempts[i] as unknown as Record<string, unknown>;
+    const diff = Object.entries(a).filter(([k]) => history || k !== 'history').filter(([k, v]) => JSON.stringify(k === 'ttl' || k === 'hops' ? strip(v) : v) !== JSON.stringify(k === 'ttl' || k === 'hops' ? strip(b[k]) : b[k]));
+    assert.deepEqual(diff, [], `attempt ${i} (client port ${a.client.port}) differs: ${JSON.stringify(diff.map(([k, v]) => [k, v, b[k]]))} ${note}`);
+  });
+}
+
+function verdicts(r: Report): Record<string, number> {
+  return Object.fromEntries(Object.entries(r.summary.verdicts).filter(([, n]) => n));
+}
+
+test('a SYN flood beyond --max-attempts is parked and still decided filtered, on time', () => {
+  const steps: Step[] = [];
+  for (let i = 0; i < 600; i++) steps.push(syn(i / 600, i));
+  steps.push(...connection(12, 5000)); // moves the clock past every SYN's timeout
+  const { report, an } = run(steps, { maxAttempts: 150 });
+  assert.deepEqual(verdicts(report), { established: 1, filtered: 600 });
+  assert.ok(an.engine.stats.parked >= 400, `parked ${an.engine.stats.parked}`);
+  assert.equal(an.engine.stats.evicted, 0);
+  assert.ok(!report.summary.warnings.some((w) => /decided early/.test(w)), report.summary.warnings.join('\n'));
+  // Same reports as with room for everyone.
+  sameAttempts(report, run(steps, { maxAttempts: 1_000_000 }).report, false);
+});
+
+test('a parked attempt is restored when its answer comes, and parked ones still see the live listener', () => {
+  const steps: Step[] = [];
+  for (let i = 0; i < 100; i++) steps.push(syn(i / 1000, i));
+  // The first SYN is answered after every other has been parked.
+  const c = client(0);
+  steps.push({ t: 0.5, pkt: ipTcp({ src: S, dst: c, sport: 80, dport: sport(0), seq: 77, ack: isn(0) + 1, flags: 'SA', ttl: 63 }) });
+  steps.push({ t: 0.501, pkt: ipTcp({ src: c, dst: S, sport: sport(0), dport: 80, seq: isn(0) + 1, ack: 78, flags: 'A', ttl: 64 }) });
+  steps.push(...connection(12, 5000));
+  const { report, an } = run(steps, { maxAttempts: 30 });
+  const first = report.attempts.find((a) => a.client.port === sport(0))!;
+  assert.equal(first.verdict, 'established');
+  assert.equal(first.history.startsWith('ShA'), true, first.history);
+  // The others went unanswered while the same listener completed a handshake: a full queue.
+  assert.deepEqual(verdicts(report), { established: 2, 'backlog-drop': 99 });
+  assert.ok(an.engine.stats.parked > 0);
+  sameAttempts(report, run(steps, { maxAttempts: 1_000_000 }).report);
+});
+
+test('when the compact store is full too, the oldest are decided early and a warning says how many', () => {
+  const steps: Step[] = [];
+  for (let i = 0; i < 200; i++) steps.push(syn(i / 1000, i));
+  steps.push(...connection(12, 5000));
+  const { report, an } = run(steps, { maxAttempts: 5 });
+  const early = an.engine.stats.evicted;
+  assert.ok(early > 0 && early < 200, `evicted ${early}`);
+  assert.equal(report.summary.verdicts.incomplete, early);
+  assert.equal(report.summary.verdicts.filtered, 200 - early);
+  assert.ok(report.summary.warnings.some((w) => w.includes(`${early} attempt(s) were decided early`)), report.summary.warnings.join('\n'));
+});
+
+test('established connections shrink to a small record once reported; their later packets are not midstream flows', () => {
+  const steps: Step[] = [];
+  // 400 connections over 40 s, each closing 60 s after it opened (long after its report).
+  for (let i = 0; i < 400; i++) steps.push(...connection(i / 10, i, 60));
+  let held: ReturnType<Analysis['engine']['held']> | undefined;
+  const { report } = run(steps, {}, (an) => { held = an.engine.held(); });
+  assert.deepEqual(verdicts(report), { established: 400 });
+  assert.equal(report.summary.midstream, 0);
+  // At the end (t = 100 s) the connections opened more than ~11 s earlier are settled records.
+  assert.ok(held!.settled >= 200, JSON.stringify(held));
+  assert.ok(held!.attempts < 50, JSON.stringify(held));
+  // A new SYN on a settled connection's tuple with another ISN is a new attempt with port reuse.
+  const reuse = [...connection(0, 1, 60), syn(30, 1)];
+  reuse[reuse.length - 1] = { t: 30, pkt: ipTcp({ src: client(1), dst: S, sport: sport(1), dport: 80, seq: 424242, flags: 'S', ttl: 64 }) };
+  reuse.push(...connection(40, 9));
+  const r2 = run(reuse).report;
+  assert.equal(r2.attempts.length, 3);
+  assert.deepEqual(r2.attempts[1].flags.includes('port-reuse'), true, JSON.stringify(r2.attempts[1]));
+});
+
+test('a random mix analysed with a tiny table gives the same reports as with a large one', () => {
+  const rnd = mulberry32(7);
+  const steps: Step[] = [];
+  for (let i = 0; i < 1500; i++) {
+    const t = rnd() * 30;
+    const kind = rnd();
+    if (kind < 0.5) steps.push(...connection(t, i, 0.5 + rnd() * 20));
+    else if (kind < 0.8) {
+      steps.push(syn(t, i));
+      if (rnd() < 0.5) steps.push({ t: t + 1, pkt: syn(t, i).pkt }); // a retransmission
+    } else {
+      steps.push(syn(t, i, 81));
+      steps.push({ t: t + 0.001, pkt: ipTcp({ src: S, dst: client(i), sport: 81, dport: sport(i), seq: 0, ack: isn(i) + 1, flags: 'RA', ttl: 63 }) });
+    }
+  }
+  steps.push(...connection(80, 9999));
+  const small = run(steps.slice(), { maxAttempts: 500 });
+  const large = run(steps.slice(), { maxAttempts: 1_000_000 });
+  const st = small.an.engine.stats;
+  assert.ok(st.parked > 0, 'the small table parked attempts');
+  // Parking loses nothing; deciding early would. (Decided attempts forgotten before their linger
+  // ends change no report here: no packet of theirs comes late enough to matter.)
+  assert.equal(st.evicted, 0, JSON.stringify(st));
+  assert.deepEqual(verdicts(small.report), verdicts(large.report));
+  sameAttempts(small.report, large.report, false, JSON.stringify(st), false);
+});
