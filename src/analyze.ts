@@ -217,6 +217,8 @@ export class Analysis {
         if (this.collect) { p.index = this.collected.length; this.collected.push(r); }
         if (p.a.index >= 0) this.emitted.set(p.a, p);
         this.opts.onFinal?.(r);
+        // Final: the engine may now keep a connection that can no longer change as a small record.
+        this.engine.reported(p.a);
       }
       this.pending.delete(this.nextSeq);
       this.nextSeq++;
@@ -244,7 +246,8 @@ export class Analysis {
     for (const lt of this.undecodable) warnings.push(`link type ${linkTypeName(lt)} is not decoded: its packets were counted but not analysed`);
     if (st.oddSyn) warnings.push(`${st.oddSyn} SYN packet(s) also carried FIN or RST (scan probes or crafted packets, which Linux drops): not counted as connection attempts`);
     if (st.truncatedTcp) warnings.push(`${st.truncatedTcp} TCP packet(s) were cut by the snap length before their flags and could not be used`);
-    if (st.evicted) warnings.push(`the attempt table reached its limit of ${this.engine.maxAttempts} attempts; ${st.evicted} attempt(s) were decided early (raise --max-attempts)`);
+    if (st.evicted) warnings.push(`the attempt table reached its limit of ${this.engine.maxAttempts} attempts (and ${4 * this.engine.maxAttempts} unanswered ones in compact form); ${st.evicted} attempt(s) were decided early (raise --max-attempts)`);
+    if (st.forgotten) warnings.push(`the attempt table was full: ${st.forgotten} decided attempt(s) were forgotten before their quiet time ended, so a late packet of one of them counts as a midstream flow or a new attempt (raise --max-attempts)`);
     return {
       packets: this.packets,
       attempts: this.finalCount,
