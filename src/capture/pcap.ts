@@ -19,6 +19,9 @@ export const PCAP_MAGIC_MODIFIED = 0xa1b2cd34;
 export const MAX_PCAP_RECORD = 262144;
 /** A larger snap length in the file header allows larger records, but never beyond this (as pcapng's MAX_BLOCK). */
 export const MAX_PCAP_RECORD_HARD = 16 * 1024 * 1024;
+// Local bindings of the two for the per-record check (see "Local bindings" in src/util/bytes.ts).
+const MAX_RECORD = MAX_PCAP_RECORD;
+const MAX_RECORD_HARD = MAX_PCAP_RECORD_HARD;
 
 export function isPcapMagic(buf: Buffer): boolean {
   if (buf.length < 4) return false;
@@ -46,11 +49,16 @@ export class PcapParser implements UnitParser {
     private readonly damage: DamageReporter,
   ) {}
 
+  /** A record claiming this many bytes is damage (the check of unitLength() and units()). */
+  private tooLong(caplen: number): boolean {
+    // The snap length comes from the same untrusted file: it may raise the limit, up to a hard cap.
+    return caplen > MAX_RECORD && (caplen > this.snaplen || caplen > MAX_RECORD_HARD);
+  }
+
   unitLength(buf: Buffer, off: number, fileOffset: number): number {
     if (!this.headerDone) return 24;
     const caplen = this.le ? buf.readUInt32LE(off + 8) : buf.readUInt32BE(off + 8);
-    // The snap length comes from the same untrusted file: it may raise the limit, up to a hard cap.
-    if (caplen > MAX_PCAP_RECORD && (caplen > this.snaplen || caplen > MAX_PCAP_RECORD_HARD)) {
+    if (this.tooLong(caplen)) {
       this.damage.corrupt(
         fileOffset,
         `record ${this.info.packets + 1} claims ${caplen} captured bytes (snap length ${this.snaplen}, limit ${Math.min(Math.max(MAX_PCAP_RECORD, this.snaplen), MAX_PCAP_RECORD_HARD)})`,
@@ -62,16 +70,66 @@ export class PcapParser implements UnitParser {
   }
 
   unit(buf: Buffer, off: number, len: number, fileOffset: number): void {
-    if (!this.headerDone) {
-      this.header(buf, off);
-      return;
-    }
-    const le = this.le;
+    if (!this.headerDone) this.header(buf, off);
+    else this.units(buf, off, off + len, fileOffset); // exactly this record
+  }
+
+  /**
+   * Delivers the whole records in buf[pos, end), one after the other, as unitLength() and unit()
+   * would through the deframer's loop (see UnitParser.units), and returns where the first record
+   * it did not deliver starts: one cut off by `end`, or one whose length is damage, which it
+   * leaves to unitLength() to report. The file's settings are read into locals once per call,
+   * not once per record: this loop runs for every packet of the capture.
+   */
+  units(buf: Buffer, pos: number, end: number, fileOffset: number): number {
+    if (!this.headerDone) return pos;
+    const hdr = this.recordHeader;
+    // `=== true` makes it a value the compiler knows is a boolean; a bare field could hold
+    // anything, and each getUint32() below would test its truthiness in full.
+    const le = this.le === true;
+    const snaplen = this.snaplen;
+    const fracToNs = this.nanos ? 1 : 1000;
+    const tsDigits = this.nanos ? 9 : 6;
+    const linkType = this.linkType;
     const rec = this.rec;
-    const sec = le ? buf.readUInt32LE(off) : buf.readUInt32BE(off);
-    const frac = le ? buf.readUInt32LE(off + 4) : buf.readUInt32BE(off + 4);
-    const caplen = len - this.recordHeader;
-    const origLen = le ? buf.readUInt32LE(off + 12) : buf.readUInt32BE(off + 12);
+    const info = this.info;
+    const sink = this.sink;
+    // A DataView reads a 32-bit field in one bounds-checked load; byte by byte takes four (and
+    // Buffer's readUInt32LE() validates its argument through a function call every time).
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    while (end - pos >= hdr) {
+      const caplen = view.getUint32(pos + 8, le);
+      const len = hdr + caplen;
+      if (end - pos < len || this.tooLong(caplen)) break;
+      const origLen = view.getUint32(pos + 12, le);
+      if ((caplen > snaplen && snaplen > 0) || origLen < caplen) this.oddLengths(caplen, origLen, fileOffset);
+      let sec = view.getUint32(pos, le);
+      let nsec = view.getUint32(pos + 4, le) * fracToNs;
+      // Some writers put 1000000 µs or more here; carry it into the seconds as libpcap does.
+      if (nsec >= 1e9) {
+        sec += Math.floor(nsec / 1e9);
+        nsec %= 1e9;
+      }
+      rec.buf = buf;
+      rec.off = pos + hdr;
+      rec.caplen = caplen;
+      rec.origLen = origLen;
+      rec.tsSec = sec;
+      rec.tsNsec = nsec;
+      rec.linkType = linkType;
+      rec.tsDigits = tsDigits;
+      rec.ifIndex = 0;
+      rec.frame = ++info.packets;
+      rec.fileOffset = fileOffset;
+      sink(rec);
+      pos += len;
+      fileOffset += len;
+    }
+    return pos;
+  }
+
+  /** Lengths a correct writer never produces: warned about once each (kept out of the loop in units()). */
+  private oddLengths(caplen: number, origLen: number, fileOffset: number): void {
     if (caplen > this.snaplen && this.snaplen > 0 && !this.warnedOverSnap) {
       this.warnedOverSnap = true;
       this.damage.warn(fileOffset, `record ${this.info.packets + 1} holds ${caplen} bytes, more than the file's snap length ${this.snaplen}; read anyway`);
@@ -80,27 +138,6 @@ export class PcapParser implements UnitParser {
       this.warnedOrigLen = true;
       this.damage.warn(fileOffset, `record ${this.info.packets + 1} says its wire length ${origLen} is less than its captured length ${caplen}; the writer is broken, read anyway`);
     }
-    rec.buf = buf;
-    rec.off = off + this.recordHeader;
-    rec.caplen = caplen;
-    rec.origLen = origLen;
-    rec.tsSec = sec;
-    if (this.nanos) {
-      rec.tsNsec = frac;
-    } else {
-      // Some writers put 1000000 µs or more here; carry it into the seconds as libpcap does.
-      rec.tsNsec = frac * 1000;
-    }
-    if (rec.tsNsec >= 1e9) {
-      rec.tsSec += Math.floor(rec.tsNsec / 1e9);
-      rec.tsNsec %= 1e9;
-    }
-    rec.linkType = this.linkType;
-    rec.tsDigits = this.nanos ? 9 : 6;
-    rec.ifIndex = 0;
-    rec.frame = ++this.info.packets;
-    rec.fileOffset = fileOffset;
-    this.sink(rec);
   }
 
   private header(buf: Buffer, off: number): void {

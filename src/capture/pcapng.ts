@@ -11,6 +11,10 @@ import { linkTypeName } from '../model/linktypes.js';
 import type { UnitParser } from './deframer.js';
 import type { CaptureInfo, CaptureRecord, PacketSink } from './record.js';
 import type { DamageReporter } from './damage.js';
+import * as bytes from '../util/bytes.js';
+
+// Local bindings of what runs for every packet: see "Local bindings" in src/util/bytes.ts.
+const { u16be, u16le, u32be, u32le } = bytes;
 
 export const PCAPNG_SHB = 0x0a0d0d0a;
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
@@ -23,6 +27,9 @@ const BLOCK_CUSTOM = 0x00000bad;
 const BLOCK_CUSTOM_NOCOPY = 0x40000bad;
 /** Largest block we accept (Wireshark's limit for a pcapng block is 16 MiB as well). */
 export const MAX_BLOCK = 16 * 1024 * 1024;
+// Local bindings of the exported constants used for every block (see src/util/bytes.ts).
+const SHB = PCAPNG_SHB;
+const MAX_BLOCK_LEN = MAX_BLOCK;
 
 /** Per-interface timestamp conversion, precomputed when the IDB is read. */
 interface TsConv {
@@ -63,23 +70,24 @@ export class PcapngParser implements UnitParser {
     private readonly damage: DamageReporter,
   ) {}
 
+  // `=== true`: the compiler then tests a boolean, not the truthiness of whatever the field holds.
   private u32(buf: Buffer, off: number): number {
-    return this.le ? buf.readUInt32LE(off) : buf.readUInt32BE(off);
+    return this.le === true ? u32le(buf, off) : u32be(buf, off);
   }
 
   private u16(buf: Buffer, off: number): number {
-    return this.le ? buf.readUInt16LE(off) : buf.readUInt16BE(off);
+    return this.le === true ? u16le(buf, off) : u16be(buf, off);
   }
 
   unitLength(buf: Buffer, off: number, fileOffset: number): number {
     // The block type 0x0A0D0D0A reads the same in both byte orders, which is why it was chosen.
-    const type = buf.readUInt32BE(off);
-    if (type === PCAPNG_SHB) {
-      const magic = buf.readUInt32LE(off + 8);
+    const type = u32be(buf, off);
+    if (type === SHB) {
+      const magic = u32le(buf, off + 8);
       if (magic === BYTE_ORDER_MAGIC) this.le = true;
-      else if (buf.readUInt32BE(off + 8) === BYTE_ORDER_MAGIC) this.le = false;
+      else if (u32be(buf, off + 8) === BYTE_ORDER_MAGIC) this.le = false;
       else {
-        this.damage.corrupt(fileOffset, `section header block with a bad byte-order magic 0x${buf.readUInt32BE(off + 8).toString(16)}`);
+        this.damage.corrupt(fileOffset, `section header block with a bad byte-order magic 0x${u32be(buf, off + 8).toString(16)}`);
         this.stopped = true;
         return 0;
       }
@@ -89,7 +97,7 @@ export class PcapngParser implements UnitParser {
       return 0;
     }
     const len = this.u32(buf, off + 4);
-    if (len < 12 || len % 4 !== 0 || len > MAX_BLOCK) {
+    if (len < 12 || len % 4 !== 0 || len > MAX_BLOCK_LEN) {
       this.damage.corrupt(fileOffset, `block ${this.describeType(this.u32(buf, off))} has an impossible length ${len}`);
       this.stopped = true;
       return 0;
@@ -102,14 +110,14 @@ export class PcapngParser implements UnitParser {
   }
 
   unit(buf: Buffer, off: number, len: number, fileOffset: number): void {
-    const type = buf.readUInt32BE(off) === PCAPNG_SHB ? PCAPNG_SHB : this.u32(buf, off);
+    const type = u32be(buf, off) === SHB ? SHB : this.u32(buf, off);
     if (this.u32(buf, off + len - 4) !== len) {
       this.damage.corrupt(fileOffset, `block ${this.describeType(type)}: its trailing length ${this.u32(buf, off + len - 4)} differs from its leading length ${len}`);
       this.stopped = true;
       return;
     }
     switch (type) {
-      case PCAPNG_SHB: return this.shb(buf, off, len, fileOffset);
+      case SHB: return this.shb(buf, off, len, fileOffset);
       case BLOCK_IDB: return this.idb(buf, off, len, fileOffset);
       case BLOCK_EPB: return this.epb(buf, off, len, fileOffset);
       case BLOCK_SPB: return this.spb(buf, off, len, fileOffset);

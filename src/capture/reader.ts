@@ -3,7 +3,7 @@
  * their magic numbers (never by the file name), and streams every packet record to a sink.
  * Memory stays constant whatever the file size: chunks are parsed as they arrive.
  */
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { constants as zlibConstants, createGunzip } from 'node:zlib';
 import { SynscopeError } from '../errors.js';
 import { Deframer, type UnitParser } from './deframer.js';
@@ -39,8 +39,8 @@ export function label(file: string): string {
   return file === '-' ? '<stdin>' : file;
 }
 
-async function openInput(file: string, chunkSize: number): Promise<{ stream: NodeJS.ReadableStream; size: number | null }> {
-  if (file === '-') return { stream: process.stdin, size: null };
+async function openInput(file: string, chunkSize: number): Promise<{ chunks: AsyncGenerator<Buffer>; size: number | null }> {
+  if (file === '-') return { chunks: chunksOf(process.stdin), size: null };
   let st;
   try {
     st = await stat(file);
@@ -54,7 +54,45 @@ async function openInput(file: string, chunkSize: number): Promise<{ stream: Nod
   } catch (e) {
     throw openError(file, e);
   }
-  return { stream: fh.createReadStream({ highWaterMark: chunkSize }), size: st.isFile() ? st.size : null };
+  return { chunks: fileChunks(fh, chunkSize), size: st.isFile() ? st.size : null };
+}
+
+const ignore = (): void => {};
+
+/**
+ * Chunks of an open file, read through two buffers in turn: while the caller parses one chunk,
+ * the next is already being read into the other (in libuv's thread pool, so on another core).
+ * A read stream would allocate a new buffer for every chunk (page faults on fresh memory, then
+ * garbage) and go through the stream machinery, which cost as much as parsing the packets.
+ *
+ * A chunk is overwritten by the read started when the caller asks for the chunk after it: the
+ * caller must be done with a chunk (or have copied what it keeps) before asking for the next.
+ * The parsers already work that way (a record's bytes are valid only during the sink call, and
+ * a unit split over two chunks is copied into the deframer's carry buffer).
+ */
+async function* fileChunks(fh: FileHandle, chunkSize: number): AsyncGenerator<Buffer> {
+  const bufs = [Buffer.allocUnsafeSlow(chunkSize), Buffer.allocUnsafeSlow(chunkSize)];
+  let cur = 0;
+  // position null: read on from the file's current position (also works for pipes and devices).
+  let pending = fh.read(bufs[cur], 0, chunkSize, null);
+  // Marks a failed read as handled until it is awaited: the caller may be awaiting something
+  // else (the gzip inflater) when it fails, which must not count as an unhandled rejection.
+  pending.catch(ignore);
+  try {
+    for (;;) {
+      const { bytesRead } = await pending;
+      if (bytesRead === 0) return;
+      const chunk = bufs[cur];
+      cur ^= 1;
+      pending = fh.read(bufs[cur], 0, chunkSize, null);
+      pending.catch(ignore);
+      yield bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead);
+    }
+  } finally {
+    // Stopped early (damage, abort) or failed: let the read in flight finish before closing.
+    await pending.catch(ignore);
+    await fh.close();
+  }
 }
 
 function openError(file: string, e: unknown): SynscopeError {
@@ -65,12 +103,22 @@ function openError(file: string, e: unknown): SynscopeError {
   return new SynscopeError('ERR_FILE_OPEN', `${file}: ${why}`, { source: file, cause: e });
 }
 
-/** Chunks of the raw input, counted for progress reports. */
-async function* chunksOf(stream: NodeJS.ReadableStream, onBytes?: (n: number) => void): AsyncGenerator<Buffer> {
-  for await (const c of stream as AsyncIterable<Buffer | string>) {
-    const b = typeof c === 'string' ? Buffer.from(c) : c;
-    onBytes?.(b.length);
-    yield b;
+/** Chunks of an input stream (standard input, or a stream the caller gives). */
+async function* chunksOf(stream: NodeJS.ReadableStream): AsyncGenerator<Buffer> {
+  for await (const c of stream as AsyncIterable<Buffer | string>) yield typeof c === 'string' ? Buffer.from(c) : c;
+}
+
+/** Counts the bytes of the raw input, for progress reports. */
+async function* counted(chunks: AsyncGenerator<Buffer>, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
+  try {
+    for (;;) {
+      const r = await chunks.next();
+      if (r.done) return;
+      onBytes(r.value.length);
+      yield r.value;
+    }
+  } finally {
+    await chunks.return(undefined);
   }
 }
 
@@ -83,15 +131,17 @@ export async function readCapture(file: string, sink: PacketSink, opts: ReadOpti
   const chunkSize = opts.chunkSize ?? 1 << 20;
   const name = label(file);
   const info = newInfo(file);
-  const input = opts.stream ? { stream: opts.stream, size: null } : await openInput(file, chunkSize);
+  const input = opts.stream ? { chunks: chunksOf(opts.stream), size: null } : await openInput(file, chunkSize);
   let inputBytes = 0;
-  const raw = chunksOf(input.stream, (n) => { inputBytes += n; });
+  const raw = counted(input.chunks, (n) => { inputBytes += n; });
   let first: Buffer | undefined;
   try {
     // Peek enough bytes to recognise gzip and the capture format.
     const firstRes = await raw.next();
     first = firstRes.done ? Buffer.alloc(0) : firstRes.value;
     while (first.length < 4) {
+      // A chunk is reused once the next one is asked for (see fileChunks): keep a copy.
+      first = Buffer.from(first);
       const more = await raw.next();
       if (more.done) break;
       first = Buffer.concat([first, more.value]);
@@ -144,10 +194,13 @@ export async function readCapture(file: string, sink: PacketSink, opts: ReadOpti
   const rec = new CaptureRecord();
   const damage = new DamageReporter(info, name);
   const timedSink: PacketSink = (r) => {
-    if (info.first === null) info.first = [r.tsSec, r.tsNsec];
-    info.last = info.last ?? [0, 0];
-    info.last[0] = r.tsSec;
-    info.last[1] = r.tsNsec;
+    let last = info.last;
+    if (last === null) {
+      info.first = [r.tsSec, r.tsNsec];
+      last = info.last = [0, 0];
+    }
+    last[0] = r.tsSec;
+    last[1] = r.tsNsec;
     sink(r);
   };
   let parser: UnitParser | null = null;
@@ -158,7 +211,11 @@ export async function readCapture(file: string, sink: PacketSink, opts: ReadOpti
     if (chunk.length === 0) continue;
     if (!parser) {
       head = head ? Buffer.concat([head, chunk]) : chunk;
-      if (head.length < 4) continue;
+      if (head.length < 4) {
+        // A chunk is reused once the next one is asked for (see fileChunks): keep a copy.
+        if (head === chunk) head = Buffer.from(chunk);
+        continue;
+      }
       chunk = head;
       head = null;
       parser = pickParser(chunk, info, rec, timedSink, damage, name);

@@ -3,17 +3,30 @@
  * refilled for every packet, so decoding allocates nothing. Link -> IP (through IP-in-IP, GRE and
  * UDP tunnels, see tunnel.ts; the innermost wins) -> TCP or ICMP/ICMPv6 with the quoted packet.
  */
-import { EtherType, IpProto, Layer } from './constants.js';
+import * as constants from './constants.js';
 import { IcmpFields, IpFields, TcpFields } from './fields.js';
 import { decodeIcmp } from './icmp.js';
-import { decodeIpv4 } from './ipv4.js';
-import { decodeIpv6 } from './ipv6.js';
-import { NetStart, decodeLink } from './link.js';
+import * as ipv4 from './ipv4.js';
+import * as ipv6 from './ipv6.js';
+import * as link from './link.js';
 import { gre, udpTunnel } from './tunnel.js';
 import { DecodeStatus, Stop } from './status.js';
-import { decodeTcp } from './tcp.js';
+import * as tcp from './tcp.js';
+
+// Local bindings of what runs for every packet: see "Local bindings" in src/util/bytes.ts.
+const { EtherType, IpProto, Layer } = constants;
+const { decodeIpv4 } = ipv4;
+const { decodeIpv6 } = ipv6;
+const { NetStart, decodeLink } = link;
+const { decodeTcp } = tcp;
 
 const MAX_TUNNELS = 4;
+
+/** End of the IP payload within the captured bytes (Ethernet padding after it is not payload). */
+function l4End(ip: IpFields, end: number): number {
+  const stated = ip.payloadOff + ip.payloadLen;
+  return stated < end ? stated : end;
+}
 
 export class DecodedPacket {
   readonly net = new NetStart();
@@ -75,7 +88,8 @@ export class Decoder {
     if (at < 0) return p;
     let type = p.net.type;
     for (let depth = 0; depth <= MAX_TUNNELS; depth++) {
-      p.ip.reset();
+      // p.reset() has cleared the outermost header's fields already.
+      if (depth > 0) p.ip.reset();
       if (type === EtherType.IPV4) at = decodeIpv4(buf, at, end, p.ip, st, off);
       else if (type === EtherType.IPV6) at = decodeIpv6(buf, at, end, p.ip, st, off);
       else return p;
@@ -83,7 +97,6 @@ export class Decoder {
       const ip = p.ip;
       // Only a first fragment carries the upper-layer header.
       if (ip.fragOffset !== 0) return p;
-      const l4End = Math.min(end, ip.payloadOff + ip.payloadLen);
       switch (ip.proto) {
         case IpProto.TCP:
           p.hasTcp = true;
@@ -93,24 +106,24 @@ export class Decoder {
         case IpProto.ICMP:
           if (ip.version !== 4) return p;
           p.resetQuote();
-          if (decodeIcmp(4, buf, at, l4End, p.icmp, p.quotedIp, p.quotedTcp, st, p.quoteStatus, off) >= 0 || p.icmp.family) p.hasIcmp = true;
+          if (decodeIcmp(4, buf, at, l4End(ip, end), p.icmp, p.quotedIp, p.quotedTcp, st, p.quoteStatus, off) >= 0 || p.icmp.family) p.hasIcmp = true;
           return p;
         case IpProto.ICMPV6:
           if (ip.version !== 6) return p;
           p.resetQuote();
-          if (decodeIcmp(6, buf, at, l4End, p.icmp, p.quotedIp, p.quotedTcp, st, p.quoteStatus, off) >= 0 || p.icmp.family) p.hasIcmp = true;
+          if (decodeIcmp(6, buf, at, l4End(ip, end), p.icmp, p.quotedIp, p.quotedTcp, st, p.quoteStatus, off) >= 0 || p.icmp.family) p.hasIcmp = true;
           return p;
         case IpProto.IPIP:
           type = EtherType.IPV4; p.tunnels++; continue;
         case IpProto.IPV6:
           type = EtherType.IPV6; p.tunnels++; continue;
         case IpProto.GRE: {
-          const r = gre(buf, at, l4End, p.net, st, off);
+          const r = gre(buf, at, l4End(ip, end), p.net, st, off);
           if (r < 0) return p;
           at = r; type = p.net.type; p.tunnels++; continue;
         }
         case IpProto.UDP: {
-          const r = udpTunnel(buf, at, l4End, p.net, st, off);
+          const r = udpTunnel(buf, at, l4End(ip, end), p.net, st, off);
           if (r < 0) return p;
           at = r; type = p.net.type; p.tunnels++; continue;
         }

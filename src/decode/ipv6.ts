@@ -4,9 +4,15 @@
  * crafted loop of headers cannot hold the decoder. Only a first fragment (offset 0) carries the
  * upper-layer header.
  */
-import { IpProto, Layer, type LayerId } from './constants.js';
+import * as constants from './constants.js';
+import type { LayerId } from './constants.js';
 import type { IpFields } from './fields.js';
 import { DecodeStatus, Stop } from './status.js';
+import * as bytes from '../util/bytes.js';
+
+// Local bindings of what runs for every packet: see "Local bindings" in src/util/bytes.ts.
+const { IpProto, Layer } = constants;
+const { u16be, u32be } = bytes;
 
 const MAX_EXT_HEADERS = 16;
 
@@ -16,20 +22,20 @@ export function decodeIpv6(buf: Buffer, off: number, end: number, ip: IpFields, 
     if (avail >= 1) ip.version = 6;
     return st.set(Stop.TRUNCATED, layer, off - base, 'IPv6 header cut off');
   }
-  const w0 = buf.readUInt32BE(off);
+  const w0 = u32be(buf, off);
   if (w0 >>> 28 !== 6) return st.set(Stop.MALFORMED, layer, off - base, 'IPv6 header with another version number');
   ip.version = 6;
   ip.off = off;
   ip.tos = (w0 >>> 20) & 0xff;
   ip.flowLabel = w0 & 0xfffff;
-  let remaining = buf.readUInt16BE(off + 4);
+  let remaining = u16be(buf, off + 4);
   // Payload length 0 means a jumbogram (RFC 2675) or TSO: fall back to what was captured.
   if (remaining === 0) remaining = avail - 40;
   let next = buf[off + 6];
   ip.ttl = buf[off + 7];
   for (let i = 0; i < 4; i++) {
-    ip.src[i] = buf.readUInt32BE(off + 8 + 4 * i);
-    ip.dst[i] = buf.readUInt32BE(off + 24 + 4 * i);
+    ip.src[i] = u32be(buf, off + 8 + 4 * i);
+    ip.dst[i] = u32be(buf, off + 24 + 4 * i);
   }
   let p = off + 40;
   for (let n = 0; ; n++) {
@@ -47,11 +53,11 @@ export function decodeIpv6(buf: Buffer, off: number, end: number, ip: IpFields, 
         break;
       case IpProto.FRAGMENT: {
         if (end - p < 8) return cut(ip, p, remaining, next, st, base, layer);
-        const fo = buf.readUInt16BE(p + 2);
+        const fo = u16be(buf, p + 2);
         ip.fragment = true;
         ip.fragOffset = fo & 0xfff8;
         ip.moreFragments = (fo & 1) === 1;
-        ip.id = buf.readUInt32BE(p + 4);
+        ip.id = u32be(buf, p + 4);
         len = 8;
         if (ip.fragOffset !== 0) {
           // A later fragment holds data, not headers: what follows is the middle of the payload.

@@ -3,10 +3,21 @@
  * Ethernet (with 802.1Q / 802.1ad tags, MPLS label stacks, PPPoE), Linux cooked v1 and v2,
  * raw IP, BSD null and OpenBSD loop, PPP. Returns the offset of the IP header, or a negative
  * status (see status.ts); `net.type` receives the EtherType of what follows.
+ *
+ * The usual link types (Ethernet with its tags, Linux cooked, BSD loopback) read their fields with
+ * the unchecked readers of util/bytes.ts, for speed; the rare ones keep Buffer's readers, which
+ * throw on a read past the end of the buffer (the decoder's fuzz tests rely on that to find a
+ * missing length check).
  */
-import { LinkType } from '../model/linktypes.js';
-import { EtherType, Layer } from './constants.js';
+import * as linktypes from '../model/linktypes.js';
+import * as constants from './constants.js';
 import { DecodeStatus, Stop } from './status.js';
+import * as bytes from '../util/bytes.js';
+
+// Local bindings of what runs for every packet: see "Local bindings" in src/util/bytes.ts.
+const { LinkType } = linktypes;
+const { EtherType, Layer } = constants;
+const { u16be, u32be, u32le } = bytes;
 
 export class NetStart {
   /** EtherType of the network header (0x0800 or 0x86dd for IP). */
@@ -51,11 +62,16 @@ export function ppp(buf: Buffer, off: number, end: number, net: NetStart, st: De
 /** Ethernet payload dispatch from an EtherType at `off - 2`, walking tags and labels. */
 export function ethernetPayload(buf: Buffer, off: number, end: number, type: number, net: NetStart, st: DecodeStatus, base: number): number {
   for (let i = 0; i < MAX_TAGS; i++) {
+    // IP first: it is what nearly every frame carries.
+    if (type === EtherType.IPV4 || type === EtherType.IPV6) {
+      net.type = type;
+      return off;
+    }
     if (type === EtherType.VLAN || type === EtherType.QINQ || type === EtherType.QINQ_OLD) {
       if (end - off < 4) return st.set(Stop.TRUNCATED, Layer.LINK, off - base, 'VLAN tag cut off');
-      if (net.vlanCount < 4) net.vlans[net.vlanCount] = buf.readUInt16BE(off) & 0x0fff;
+      if (net.vlanCount < 4) net.vlans[net.vlanCount] = u16be(buf, off) & 0x0fff;
       net.vlanCount++;
-      type = buf.readUInt16BE(off + 2);
+      type = u16be(buf, off + 2);
       off += 4;
       continue;
     }
@@ -78,10 +94,6 @@ export function ethernetPayload(buf: Buffer, off: number, end: number, type: num
       if (end - off < 6) return st.set(Stop.TRUNCATED, Layer.LINK, off - base, 'PPPoE header cut off');
       return ppp(buf, off + 6, end, net, st, base);
     }
-    if (type === EtherType.IPV4 || type === EtherType.IPV6) {
-      net.type = type;
-      return off;
-    }
     net.type = type;
     return st.set(Stop.UNSUPPORTED, Layer.LINK, off - base, type <= 1500 ? '802.3 frame with LLC, not IP' : 'EtherType is not IP');
   }
@@ -90,20 +102,20 @@ export function ethernetPayload(buf: Buffer, off: number, end: number, type: num
 
 function ethernet(buf: Buffer, off: number, end: number, net: NetStart, st: DecodeStatus): number {
   if (end - off < 14) return st.set(Stop.TRUNCATED, Layer.LINK, 0, 'Ethernet header cut off');
-  return ethernetPayload(buf, off + 14, end, buf.readUInt16BE(off + 12), net, st, off);
+  return ethernetPayload(buf, off + 14, end, u16be(buf, off + 12), net, st, off);
 }
 
 /** Linux cooked v1: 16 bytes, protocol (an EtherType for IP) last. */
 function sll(buf: Buffer, off: number, end: number, net: NetStart, st: DecodeStatus): number {
   if (end - off < 16) return st.set(Stop.TRUNCATED, Layer.LINK, 0, 'Linux cooked header cut off');
-  return ethernetPayload(buf, off + 16, end, buf.readUInt16BE(off + 14), net, st, off);
+  return ethernetPayload(buf, off + 16, end, u16be(buf, off + 14), net, st, off);
 }
 
 /** Linux cooked v2: 20 bytes, protocol first (what `tcpdump -i any` writes with newer libpcap). */
 function sll2(buf: Buffer, off: number, end: number, net: NetStart, st: DecodeStatus): number {
   if (end - off < 20) return st.set(Stop.TRUNCATED, Layer.LINK, 0, 'Linux cooked v2 header cut off');
-  net.ifindex = buf.readUInt32BE(off + 4);
-  return ethernetPayload(buf, off + 20, end, buf.readUInt16BE(off), net, st, off);
+  net.ifindex = u32be(buf, off + 4);
+  return ethernetPayload(buf, off + 20, end, u16be(buf, off), net, st, off);
 }
 
 function rawIp(buf: Buffer, off: number, end: number, net: NetStart, st: DecodeStatus): number {
@@ -116,8 +128,8 @@ function rawIp(buf: Buffer, off: number, end: number, net: NetStart, st: DecodeS
 /** BSD null: a 4-byte address family in the capturing host's byte order; loop: network order. */
 function nullLoop(buf: Buffer, off: number, end: number, net: NetStart, st: DecodeStatus, loop: boolean): number {
   if (end - off < 4) return st.set(Stop.TRUNCATED, Layer.LINK, 0, 'loopback header cut off');
-  let fam = buf.readUInt32BE(off);
-  if (!loop && (fam & 0xffff) === 0) fam = buf.readUInt32LE(off);
+  let fam = u32be(buf, off);
+  if (!loop && (fam & 0xffff) === 0) fam = u32le(buf, off);
   // AF_INET is 2 everywhere; AF_INET6 is 24 (NetBSD/OpenBSD), 28 (FreeBSD), 30 (macOS), 10 (Linux).
   if (fam === 2) net.type = EtherType.IPV4;
   else if (fam === 24 || fam === 28 || fam === 30 || fam === 10) net.type = EtherType.IPV6;
@@ -214,11 +226,22 @@ function ppi(buf: Buffer, off: number, end: number, net: NetStart, st: DecodeSta
 }
 
 export function decodeLink(buf: Buffer, off: number, end: number, linkType: number, net: NetStart, st: DecodeStatus): number {
+  // The usual frame, untagged Ethernet carrying IP, without the calls below: what ethernet() and
+  // ethernetPayload() would find for it (this function is small enough to be inlined).
+  if (linkType === LinkType.ETHERNET && end - off >= 14) {
+    const type = u16be(buf, off + 12);
+    if (type === EtherType.IPV4 || type === EtherType.IPV6) {
+      net.type = type;
+      return off + 14;
+    }
+  }
   return decodeLinkAt(buf, off, end, linkType, net, st, 0);
 }
 
 function decodeLinkAt(buf: Buffer, off: number, end: number, linkType: number, net: NetStart, st: DecodeStatus, depth: number): number {
   switch (linkType) {
+    // The cases are distinct values, so their order only matters for speed: the usual one first.
+    case LinkType.ETHERNET: return ethernet(buf, off, end, net, st);
     case LinkType.ATM_RFC1483: return llcSnap(buf, off, end, net, st, off);
     case LinkType.PFLOG: return pflog(buf, off, end, net, st);
     case LinkType.ENC:
@@ -242,7 +265,6 @@ function decodeLinkAt(buf: Buffer, off: number, end: number, linkType: number, n
     case LinkType.C_HDLC: return ciscoHdlc(buf, off, end, net, st);
     case LinkType.IEEE802_11: return ieee80211(buf, off, end, net, st, off);
     case LinkType.IEEE802_11_RADIOTAP: return radiotap(buf, off, end, net, st);
-    case LinkType.ETHERNET: return ethernet(buf, off, end, net, st);
     case LinkType.LINUX_SLL: return sll(buf, off, end, net, st);
     case LinkType.LINUX_SLL2: return sll2(buf, off, end, net, st);
     case LinkType.RAW: case LinkType.RAW_ALIAS_12: case LinkType.RAW_ALIAS_14:

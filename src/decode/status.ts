@@ -2,7 +2,11 @@
  * How decoding of a packet ended, as values, never exceptions (the etherparse lesson): the hot
  * path reports a problem by setting these fields and returning a negative offset.
  */
-import { Layer, type LayerId } from './constants.js';
+import * as constants from './constants.js';
+import type { LayerId } from './constants.js';
+
+// Local bindings for reset(), which runs for every packet: see "Local bindings" in src/util/bytes.ts.
+const { Layer } = constants;
 
 export const Stop = {
   NONE: 0,
@@ -14,6 +18,8 @@ export const Stop = {
   UNSUPPORTED: 3,
 } as const;
 export type StopKind = (typeof Stop)[keyof typeof Stop];
+/** Stop.NONE as a local binding (an exported one is read from memory at every use). */
+const NONE = Stop.NONE;
 
 /** Negative return values of the layer functions. */
 export const CUT = -1;
@@ -21,7 +27,7 @@ export const BAD = -2;
 export const SKIP = -3;
 
 export class DecodeStatus {
-  kind: StopKind = Stop.NONE;
+  kind: StopKind = NONE;
   layer: LayerId = Layer.NONE;
   /** Offset from the start of the frame where the problem is. */
   offset = 0;
@@ -29,7 +35,7 @@ export class DecodeStatus {
   what = '';
 
   reset(): void {
-    this.kind = Stop.NONE;
+    this.kind = NONE;
     this.layer = Layer.NONE;
     this.offset = 0;
     this.what = '';
@@ -37,7 +43,7 @@ export class DecodeStatus {
 
   set(kind: StopKind, layer: LayerId, offset: number, what: string): number {
     // The first problem is the one that explains the rest.
-    if (this.kind === Stop.NONE) {
+    if (this.kind === NONE) {
       this.kind = kind;
       this.layer = layer;
       this.offset = offset;
