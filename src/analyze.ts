@@ -19,15 +19,24 @@ import type { Attempt } from './handshake/attempt.js';
 import { HandshakeEngine, type EngineOptions, type PacketMeta } from './handshake/engine.js';
 import { VERDICTS, type Verdict } from './model/verdict.js';
 import { attemptReport } from './report/attempt.js';
+import { localFrames, type FrameFiles } from './report/attempt-json.js';
 import { EndpointTable } from './report/endpoints.js';
+import type { JsonReportWriter } from './report/json-stream.js';
 import type { AttemptReport, Report, Summary } from './report/model.js';
 import { parseIp } from './util/ip.js';
+import { isoTime } from './util/time.js';
 
 export interface AnalyzeOptions extends EngineOptions {
   /** Called with each attempt as soon as its verdict is decided (streaming output). */
   onAttempt?: (a: AttemptReport) => void;
   /** Called with each attempt's final report, in order of first SYN. */
   onFinal?: (a: AttemptReport) => void;
+  /**
+   * Writes each attempt's final report into this JSON document, in order of first SYN (the
+   * CLI's `--format json`). Unless `collect` or `onFinal` asks for report objects, the text is
+   * written straight from the engine's state, without building them.
+   */
+  jsonWriter?: JsonReportWriter;
   /** Called when a verdict already reported changes (an answer after the timeout). */
   onRevision?: (a: AttemptReport, previous: Verdict) => void;
   onWarning?: (text: string) => void;
@@ -41,18 +50,15 @@ export interface AnalyzeOptions extends EngineOptions {
   ports?: number[];
   /** Reading progress: the file being read (index in `files`), its bytes read and size, packets so far. */
   onProgress?: (p: { file: string; index: number; files: number; bytes: number; size: number | null; packets: number }) => void;
+  /** Asked between chunks of input: a promise makes reading wait (the output is full; see ReadOptions.drain). */
+  drain?: () => Promise<void> | null;
 }
 
 /** Decided attempts held for their final report at most; beyond it they are reported at once. */
 const MAX_PENDING = 20_000;
 
-interface Pending {
-  a: Attempt;
-  decidedAt: number;
-  /** Index in `collected` once the final report was made. */
-  index: number;
-  report: AttemptReport | null;
-}
+/** A decided attempt left out by --host / --port: it only holds its place in the order. */
+const SKIPPED = null;
 
 /** Streaming analysis: feed packets, then `finish()` for the report. */
 export class Analysis {
@@ -68,10 +74,23 @@ export class Analysis {
   private readonly collect: boolean;
   private readonly hold: number;
   private readonly collected: AttemptReport[] = [];
-  /** Decided attempts by creation number, waiting for their turn in first-SYN order. */
-  private readonly pending = new Map<number, Pending | null>();
-  /** Attempts already given a final report that may still be revised (until the engine drops them). */
-  private readonly emitted = new Map<Attempt, Pending>();
+  /** The creation number (`seq`) of each attempt in `collected`, ascending. */
+  private readonly collectedSeq: number[] = [];
+  /** Final reports are built as objects (someone wants them), not only as JSON text. */
+  private readonly objects: boolean;
+  /**
+   * Decided attempts waiting for their turn in first-SYN order: a ring indexed by creation number
+   * (`seq & mask`), from `nextSeq` on; undefined while undecided, SKIPPED when filtered out.
+   */
+  private ring: Array<Attempt | null | undefined> = new Array<Attempt | null | undefined>(1024).fill(undefined);
+  /** When each ring entry was decided (engine time). */
+  private ringAt = new Float64Array(1024);
+  private mask = 1023;
+  /** Entries in the ring. */
+  private pendingCount = 0;
+  /** Attempts decided after their turn had passed (none, unless the engine numbers them wrong). */
+  private stray = 0;
+  /** Attempts before this creation number have had their final report (or were filtered out). */
   private nextSeq = 0;
   private lastFlush = -Infinity;
   private readonly endpoints = new EndpointTable();
@@ -81,11 +100,11 @@ export class Analysis {
   constructor(private readonly opts: AnalyzeOptions = {}) {
     this.hostFilter = opts.hosts?.length ? opts.hosts.map((h) => parseIp(h)).filter((x): x is NonNullable<typeof x> => x !== null) : null;
     this.collect = opts.collect ?? true;
+    this.objects = this.collect || opts.onFinal !== undefined;
     this.hold = opts.hold ?? 10;
     this.engine = new HandshakeEngine({
       decided: (a, previous) => this.decided(a, previous),
       warning: (w) => this.warn(w),
-      dropped: (a) => this.emitted.delete(a),
     }, opts);
   }
 
@@ -95,11 +114,14 @@ export class Analysis {
    */
   beginFile(name: string): void {
     this.files.push(name);
+    this.filesJson.push(JSON.stringify(name));
     this.fileIndex = this.files.length - 1;
     this.frameBase.push(this.lastFrame);
   }
 
   private readonly frameBase: number[] = [];
+  private readonly filesJson: string[] = [];
+  private readonly frameFiles: FrameFiles = { files: this.files, frameBase: this.frameBase, filesJson: this.filesJson };
   private lastFrame = 0;
 
   warn(text: string): void {
@@ -152,84 +174,131 @@ export class Analysis {
     return this.hostFilter.some((h) => h.version === a.version && words.some((w) => h.words.every((x, i) => (a.version === 4 && i > 0) || w[i] === x)));
   }
 
-  private report(a: Attempt): AttemptReport {
-    const r = attemptReport(a, this.files[a.file] ?? '', this.engine.serverTtlOf(a));
+  private report(a: Attempt, serverTtl = this.engine.serverTtlOf(a)): AttemptReport {
+    const r = attemptReport(a, this.files[a.file] ?? '', serverTtl);
     if (this.files.length > 1) this.localizeFrames(r, a.file);
     return r;
   }
 
   /** Global frame numbers -> the first SYN's file's numbering, others listed per file. */
   private localizeFrames(r: AttemptReport, home: number): void {
-    const base = this.frameBase;
-    const fileOf = (g: number) => {
-      let i = base.length - 1;
-      while (i > 0 && g <= base[i]) i--;
-      return i;
-    };
-    const others = new Map<number, number[]>();
-    const mine: number[] = [];
-    for (const g of r.frames) {
-      const f = fileOf(g);
-      if (f === home) mine.push(g - base[f]);
-      else others.set(f, [...(others.get(f) ?? []), g - base[f]]);
-    }
+    const { mine, others } = localFrames(r.frames, home, this.frameBase);
     r.frames = mine;
-    if (others.size) r.otherFrames = [...others].map(([f, frames]) => ({ file: this.files[f], frames }));
+    if (others.length) r.otherFrames = others.map(([f, frames]) => ({ file: this.files[f], frames }));
   }
 
   private decided(a: Attempt, previous: Verdict | null): void {
     if (previous === null) {
-      if (!this.wanted(a)) { this.pending.set(a.seq, null); return; }
-      this.pending.set(a.seq, { a, decidedAt: this.engine.now, index: -1, report: null });
-      if (this.opts.onAttempt) this.opts.onAttempt(this.report(a));
+      const wanted = this.wanted(a);
+      this.enqueue(a.seq, wanted ? a : SKIPPED);
+      if (wanted && this.opts.onAttempt) this.opts.onAttempt(this.report(a));
       return;
     }
     if (!this.wanted(a)) return;
-    const r = this.report(a);
+    const ttl = this.engine.serverTtlOf(a);
+    const r = this.report(a, ttl);
     this.warn(`${r.client.ip}:${r.client.port} -> ${r.server.ip}:${r.server.port}: verdict revised from ${previous} to ${r.verdict} (an answer came after the handshake timeout)`);
     this.opts.onRevision?.(r, previous);
-    const done = this.emitted.get(a);
-    if (!done || !done.report) return; // no final report yet: it will carry the new verdict
-    this.count(done.report, -1, a);
-    this.count(r, 1, a);
-    if (done.index >= 0) this.collected[done.index] = r;
-    done.report = r;
+    // Final reports go out in creation order: below nextSeq, this one had its report, counted
+    // with `previous` (every later change of verdict comes through here).
+    if (a.seq >= this.nextSeq) return; // no final report yet: it will carry the new verdict
+    const e = this.endpoints.of(a);
+    this.counts[previous] = (this.counts[previous] ?? 0) - 1;
+    e.uncount(previous);
+    this.counts[a.verdict] = (this.counts[a.verdict] ?? 0) + 1;
+    e.addAttempt(a, r.start, ttl);
+    if (this.collect) {
+      const i = this.collectedIndex(a.seq);
+      if (i >= 0) this.collected[i] = r;
+    }
   }
 
-  private count(r: AttemptReport, sign: number, a: Attempt): void {
-    this.counts[r.verdict] = (this.counts[r.verdict] ?? 0) + sign;
-    this.endpoints.add(r, sign, a.endpoint ?? undefined);
+  /** Index in `collected` of the attempt with creation number `seq`, or -1. */
+  private collectedIndex(seq: number): number {
+    const s = this.collectedSeq;
+    let lo = 0;
+    let hi = s.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (s[mid] === seq) return mid;
+      if (s[mid] < seq) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  /** A newly decided attempt waits in the ring for its turn. */
+  private enqueue(seq: number, a: Attempt | null): void {
+    // Behind the reports already made: it can never have its turn (see finish).
+    if (seq < this.nextSeq) { this.stray++; return; }
+    if (seq - this.nextSeq >= this.ring.length) this.grow(seq - this.nextSeq + 1);
+    const i = seq & this.mask;
+    if (this.ring[i] === undefined) this.pendingCount++;
+    this.ring[i] = a;
+    this.ringAt[i] = this.engine.now;
+  }
+
+  private grow(span: number): void {
+    let size = this.ring.length * 2;
+    while (size < span) size *= 2;
+    const ring = new Array<Attempt | null | undefined>(size).fill(undefined);
+    const at = new Float64Array(size);
+    const old = this.ring;
+    for (let k = 0, seq = this.nextSeq; k < old.length; k++, seq++) {
+      const from = seq & this.mask;
+      ring[seq & (size - 1)] = old[from];
+      at[seq & (size - 1)] = this.ringAt[from];
+    }
+    this.ring = ring;
+    this.ringAt = at;
+    this.mask = size - 1;
   }
 
   /** Gives final reports, in first-SYN order, to attempts that have waited long enough. */
   private flush(final: boolean): void {
-    this.lastFlush = this.engine.now;
+    const now = this.engine.now;
+    this.lastFlush = now;
     for (;;) {
-      if (!this.pending.has(this.nextSeq)) return;
-      const p = this.pending.get(this.nextSeq);
-      if (p) {
+      const i = this.nextSeq & this.mask;
+      const a = this.ring[i];
+      if (a === undefined) return;
+      if (a !== SKIPPED) {
         // Wait for late retransmissions, unless a flood of attempts would make the wait costly.
-        if (!final && p.a.index >= 0 && this.engine.now - p.decidedAt < this.hold && this.pending.size < MAX_PENDING) return;
-        const r = this.report(p.a);
-        p.report = r;
-        this.count(r, 1, p.a);
-        this.finalCount++;
-        if (this.collect) { p.index = this.collected.length; this.collected.push(r); }
-        if (p.a.index >= 0) this.emitted.set(p.a, p);
-        this.opts.onFinal?.(r);
-        // Final: the engine may now keep a connection that can no longer change as a small record.
-        this.engine.reported(p.a);
+        if (!final && a.index >= 0 && now - this.ringAt[i] < this.hold && this.pendingCount < MAX_PENDING) return;
+        this.finalReport(a);
       }
-      this.pending.delete(this.nextSeq);
+      this.ring[i] = undefined;
+      this.pendingCount--;
       this.nextSeq++;
     }
+  }
+
+  private finalReport(a: Attempt): void {
+    const ttl = this.engine.serverTtlOf(a);
+    const start = isoTime(a.startSec, a.startNsec, a.tsDigits);
+    const e = this.endpoints.of(a);
+    this.counts[a.verdict] = (this.counts[a.verdict] ?? 0) + 1;
+    e.addAttempt(a, start, ttl);
+    this.finalCount++;
+    const json = this.opts.jsonWriter;
+    if (this.objects) {
+      const r = this.report(a, ttl);
+      if (this.collect) { this.collected.push(r); this.collectedSeq.push(a.seq); }
+      json?.attempt(r);
+      this.opts.onFinal?.(r);
+    } else if (json) {
+      json.attemptFrom(a, e, ttl, start, this.frameFiles);
+    }
+    // Final: the engine may now keep a connection that can no longer change as a small record.
+    this.engine.reported(a);
   }
 
   /** The input has ended: decide what is left and return the report. */
   finish(extraWarnings: string[] = []): Report {
     this.engine.finish();
     this.flush(true);
-    if (this.pending.size) this.warn(`${this.pending.size} attempt(s) could not be ordered for the report (internal inconsistency)`);
+    const unordered = this.pendingCount + this.stray;
+    if (unordered) this.warn(`${unordered} attempt(s) could not be ordered for the report (internal inconsistency)`);
     return { attempts: this.collected, endpoints: this.endpoints.reports(), summary: this.summary(extraWarnings) };
   }
 
@@ -246,7 +315,7 @@ export class Analysis {
     for (const lt of this.undecodable) warnings.push(`link type ${linkTypeName(lt)} is not decoded: its packets were counted but not analysed`);
     if (st.oddSyn) warnings.push(`${st.oddSyn} SYN packet(s) also carried FIN or RST (scan probes or crafted packets, which Linux drops): not counted as connection attempts`);
     if (st.truncatedTcp) warnings.push(`${st.truncatedTcp} TCP packet(s) were cut by the snap length before their flags and could not be used`);
-    if (st.evicted) warnings.push(`the attempt table reached its limit of ${this.engine.maxAttempts} attempts (and ${4 * this.engine.maxAttempts} unanswered ones in compact form); ${st.evicted} attempt(s) were decided early (raise --max-attempts)`);
+    if (st.evicted) warnings.push(`the attempt table reached its limit of ${this.engine.maxAttempts} attempts (and ${this.engine.maxParked} unanswered ones in compact form); ${st.evicted} attempt(s) were decided early (raise --max-attempts)`);
     if (st.forgotten) warnings.push(`the attempt table was full: ${st.forgotten} decided attempt(s) were forgotten before their quiet time ended, so a late packet of one of them counts as a midstream flow or a new attempt (raise --max-attempts)`);
     return {
       packets: this.packets,
@@ -274,7 +343,7 @@ export async function analyze(files: string | string[], opts: AnalyzeOptions = {
     const onProgress = opts.onProgress
       ? (bytes: number, size: number | null) => opts.onProgress!({ file: f, index, files: list.length, bytes, size, packets: an.packets })
       : undefined;
-    const info = await readCapture(f, (rec) => an.packet(rec), { onProgress });
+    const info = await readCapture(f, (rec) => an.packet(rec), { onProgress, drain: opts.drain });
     // The capture ran on after its last packet: that quiet time counts (a SYN left unanswered).
     if (info.captureEnd) an.tick(info.captureEnd[0], info.captureEnd[1]);
     for (const w of info.warnings) {

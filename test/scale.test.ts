@@ -170,3 +170,27 @@ test('a random mix analysed with a tiny table gives the same reports as with a l
   assert.deepEqual(verdicts(small.report), verdicts(large.report));
   sameAttempts(small.report, large.report, false, JSON.stringify(st), false);
 });
+
+test('reading waits while the output is full (drain), so a slow pipe does not fill memory', async () => {
+  const { readCapture } = await import('../src/capture/reader.js');
+  const file = new URL('../../fixtures/backlog-synq-v4-client.pcap', import.meta.url).pathname;
+  let records = 0;
+  let waiting = false;
+  let waits = 0;
+  let duringWait = 0;
+  await readCapture(file, () => {
+    records++;
+    if (waiting) duringWait++;
+  }, {
+    chunkSize: 512,
+    drain: () => {
+      if (waits >= 3) return null;
+      waits++;
+      waiting = true;
+      return new Promise<void>((resolve) => setTimeout(() => { waiting = false; resolve(); }, 20));
+    },
+  });
+  assert.equal(waits, 3);
+  assert.equal(duringWait, 0, 'no record was delivered while the output was full');
+  assert.ok(records > 0);
+});

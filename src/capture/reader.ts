@@ -23,6 +23,11 @@ export interface ReadOptions {
   onHeader?: (info: CaptureInfo) => void;
   /** Called after each chunk with the bytes of the input read so far (compressed, for gzip) and its size if known. */
   onProgress?: (inputBytes: number, inputSize: number | null) => void;
+  /**
+   * Asked after each chunk: a promise means the consumer's output is full (a slow pipe), and
+   * reading waits for it, so memory does not grow with what the output has not taken yet.
+   */
+  drain?: () => Promise<void> | null;
 }
 
 const GZIP_MAGIC = 0x1f8b;
@@ -224,6 +229,10 @@ export async function readCapture(file: string, sink: PacketSink, opts: ReadOpti
     info.bytesRead += chunk.length;
     deframer!.push(chunk);
     opts.onProgress?.(inputBytes, input.size);
+    if (opts.drain) {
+      const wait = opts.drain();
+      if (wait) await wait;
+    }
     if (parser.stopped || opts.signal?.aborted) break;
     if (info.interfaces.length > 0 && opts.onHeader) {
       opts.onHeader(info);

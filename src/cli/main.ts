@@ -108,7 +108,8 @@ export function buildProgram(): Command {
         ports,
         collect,
         onAttempt: ndjson ? (a) => line({ type: 'attempt', ...a }) : undefined,
-        onFinal: json ? (a) => json.attempt(a) : undefined,
+        jsonWriter: json ?? undefined,
+        drain: stdoutRoom,
         onWarning: ndjson ? (w) => line({ type: 'warning', message: w }) : undefined,
       });
       progress?.done();
@@ -205,3 +206,23 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 });
 
 await main(process.argv);
+
+/**
+ * Resolves when stdout has room again (or is gone). Reading waits for it, so a report piped into
+ * a slow reader (`| jq`, `| less`) does not pile up in memory.
+ */
+function stdoutRoom(): Promise<void> | null {
+  const out = process.stdout;
+  if (!out.writableNeedDrain) return null;
+  return new Promise((resolve) => {
+    const done = () => {
+      out.off('drain', done);
+      out.off('close', done);
+      out.off('error', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('close', done);
+    out.on('error', done);
+  });
+}

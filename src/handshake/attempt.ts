@@ -122,7 +122,7 @@ export class Attempt extends FlowKey {
   /** Next time the engine should look at this attempt. */
   wakeAt = Infinity;
   /** Its entry in the engine's wake-up queue (cut loose when the attempt is dropped). */
-  readonly ticket: WakeTicket = { a: this, at: Infinity };
+  ticket: WakeTicket = { a: this, at: Infinity };
 
   /** Text forms of the addresses (built on demand: reports and reasons only). */
   serverIp(): string {
@@ -150,6 +150,70 @@ export class Attempt extends FlowKey {
 export interface WakeTicket {
   a: Attempt | null;
   at: number;
+}
+
+/**
+ * Attempt objects for reuse. An attempt lives for seconds of capture time, long enough to be
+ * promoted to V8's old generation; a busy capture makes hundreds of thousands of them, and
+ * collecting them dominated the run time and made the heap grow far past the live set. An
+ * attempt comes back here only when nothing refers to it any more: dropped by the engine and its
+ * final report made (the report's arrays are the attempt's own, so they are replaced, not cleared).
+ */
+export class AttemptPool {
+  private readonly free: Attempt[] = [];
+  private static readonly blank = new Attempt();
+
+  constructor(private readonly max = 8192) {}
+
+  take(): Attempt {
+    const a = this.free.pop();
+    if (!a) return new Attempt();
+    Object.assign(a, AttemptPool.blank);
+    a.synFrames = [];
+    a.flags = [];
+    a.frames = [];
+    a.ticket = { a, at: Infinity };
+    return a;
+  }
+
+  give(a: Attempt): void {
+    if (this.free.length < this.max) this.free.push(a);
+  }
+}
+
+/**
+ * Attempts in creation order. Objects are reused (AttemptPool), so each entry remembers the
+ * creation number it was queued with and is returned only if the object still holds it.
+ */
+export class AttemptQueue {
+  private items: Attempt[] = [];
+  private seqs: number[] = [];
+  private head = 0;
+
+  push(a: Attempt, seq: number): void {
+    this.items.push(a);
+    this.seqs.push(seq);
+  }
+
+  /** The oldest entry that is still the attempt it was queued as (it stays queued). */
+  peek(): Attempt | undefined {
+    if (this.head > 65536 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.seqs = this.seqs.slice(this.head);
+      this.head = 0;
+    }
+    while (this.head < this.items.length) {
+      const a = this.items[this.head];
+      if (a.seq === this.seqs[this.head]) return a;
+      this.head++;
+    }
+    return undefined;
+  }
+
+  /** Removes the entry peek() returned. */
+  pop(): void {
+    this.head++;
+  }
 }
 
 export function pushFrame(list: number[], frame: number): void {

@@ -13,7 +13,7 @@ import { DeadlineHeap } from '../flow/deadlines.js';
 import { FlowKey, FlowTable } from '../flow/table.js';
 import { endpointToString } from '../util/ip.js';
 import { seqAdd, seqGe, seqGt } from '../util/seq.js';
-import { Attempt, pushFrame, type WakeTicket } from './attempt.js';
+import { Attempt, AttemptPool, AttemptQueue, pushFrame, type WakeTicket } from './attempt.js';
 import { EndpointEntry, HostEntry, SERVER_MARK } from './evidence.js';
 import { classify, type ClassifyContext } from './classify.js';
 import { isSynOnly, ParkedSyns } from './parked.js';
@@ -29,7 +29,7 @@ export interface EngineOptions {
   retain?: number;
   /**
    * Most full attempts kept in the table at once. Beyond it, attempts that saw nothing but their
-   * SYNs move to a compact store (up to 4x as many) and are decided on time; others, and the
+   * SYNs move to a compact store (up to 8x as many) and are decided on time; others, and the
    * compact store's overflow, are decided early (`incomplete`) with a warning.
    */
   maxAttempts?: number;
@@ -45,6 +45,8 @@ export interface EngineEvents {
 }
 
 const NO_ADDR = new Uint32Array(4);
+/** Full attempts beyond which unanswered ones (0.2 s old) are parked in compact form. */
+const PARK_ABOVE = 10_000;
 /** Seconds a closed connection's state stays to recognise its last packets. */
 const CLOSED_LINGER = 5;
 /** A flow seen without its SYN; remembers a SYN-ACK in case its SYN comes later (reordering). */
@@ -84,6 +86,9 @@ export class HandshakeEngine {
   private readonly heap = new DeadlineHeap<WakeTicket>();
   private readonly parked: ParkedSyns;
   private readonly settled = new SettledFlows();
+  private readonly pool = new AttemptPool();
+  /** Attempts in creation order, candidates for parking (see parkOldSynOnly). */
+  private readonly young = new AttemptQueue();
   /** Most attempts held at once, in either form (`parked` included). */
   peakHeld = 0;
   private nextSeq = 0;
@@ -100,7 +105,7 @@ export class HandshakeEngine {
     this.retain = Math.max(opts.retain ?? 150, this.timeout * 2);
     // A bound on memory under a SYN flood (roughly 1 KB per attempt waiting for its verdict).
     this.maxAttempts = opts.maxAttempts ?? 100_000;
-    this.parked = new ParkedSyns(4 * this.maxAttempts);
+    this.parked = new ParkedSyns(8 * this.maxAttempts);
   }
 
   /** Moves the capture clock to `t`, deciding and dropping attempts whose time has come. */
@@ -129,11 +134,11 @@ export class HandshakeEngine {
 
   /** A parked attempt's timeout has passed: it is decided as a full attempt would be. */
   private wakeParked(p: number): void {
-    const a = this.parked.unpark(p);
+    const a = this.parked.unpark(this.pool.take(), p);
     if (!this.decide(a, false)) this.decide(a, true);
     // It lingers like any decided attempt if the table has room; under a flood it is let go.
     const dropAt = a.lastT + this.linger(a);
-    if (this.attempts.size < this.maxAttempts && dropAt > this.now) {
+    if (this.attempts.size < Math.min(PARK_ABOVE, this.maxAttempts) && dropAt > this.now) {
       this.attempts.insert(a);
       this.schedule(a, dropAt);
     } else {
@@ -151,7 +156,7 @@ export class HandshakeEngine {
   private restore(p: number): Attempt | undefined {
     if (p < 0) return undefined;
     const deadline = this.parked.deadline(p);
-    const a = this.parked.unpark(p);
+    const a = this.parked.unpark(this.pool.take(), p);
     this.attempts.insert(a);
     this.schedule(a, deadline);
     return a;
@@ -191,6 +196,7 @@ export class HandshakeEngine {
   reported(a: Attempt): void {
     a.reported = true;
     if (a.index >= 0 && this.settles(a)) this.settle(a);
+    else if (a.index < 0 && a.ticket.a === null) this.pool.give(a);
   }
 
   private settles(a: Attempt): boolean {
@@ -227,6 +233,7 @@ export class HandshakeEngine {
     // Wake-ups still queued must not keep the attempt alive.
     a.ticket.a = null;
     this.events.dropped?.(a);
+    if (a.reported) this.pool.give(a);
   }
 
   private decide(a: Attempt, final: boolean): boolean {
@@ -390,7 +397,7 @@ export class HandshakeEngine {
       this.drop(a);
       reuse = true;
     }
-    a = new Attempt();
+    a = this.pool.take();
     a.setKey(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
     a.seq = this.nextSeq++;
     a.file = m.file;
@@ -411,7 +418,10 @@ export class HandshakeEngine {
     // Decide a little after the timeout: a router's host-unreachable comes after its own ~3 s of ARP.
     this.schedule(a, m.t + this.timeout + 2 * this.grace);
     this.adoptEarlySynAck(a);
+    this.young.push(a, a.seq);
     if (this.attempts.size > this.maxAttempts) this.evictOne();
+    // Also keeps the queue short when nothing is parked: settled entries leave its front.
+    this.parkOldSynOnly();
     const held = this.attempts.size + this.parked.size;
     if (held > this.peakHeld) this.peakHeld = held;
   }
@@ -463,6 +473,32 @@ export class HandshakeEngine {
   }
 
   /**
+   * Past PARK_ABOVE full attempts, unanswered ones are parked oldest first, before the hard limit:
+   * the compact form costs a fifth of the memory and nothing in the verdicts. Candidates come from
+   * a queue in creation order (which is their deadline order), so each attempt is looked at once.
+   */
+  private parkOldSynOnly(): void {
+    for (let n = 0; n < 8; n++) {
+      const a = this.young.peek();
+      if (!a) return;
+      if (a.index < 0 || !isSynOnly(a)) { this.young.pop(); continue; } // answered, decided or gone
+      if (this.attempts.size <= PARK_ABOVE || this.now - a.t0 < 0.2) return; // most answers come sooner: no restore
+      if (!this.parked.accepts(a.wakeAt) || this.parked.size >= this.parked.limit) return;
+      this.young.pop();
+      this.park(a);
+    }
+  }
+
+  private park(a: Attempt): void {
+    this.attempts.remove(a);
+    a.ticket.a = null;
+    if (this.parked.size >= this.parked.limit) this.evictParked();
+    this.parked.park(a, a.wakeAt);
+    this.stats.parked++;
+    this.pool.give(a);
+  }
+
+  /**
    * Under a SYN flood the table would grow without bound. The attempts due soonest make room: a
    * SYN-only one is parked (nothing is lost), a decided and reported one is forgotten a little
    * early. One still waiting for its verdict or its report is passed over; only when those fill
@@ -479,11 +515,7 @@ export class HandshakeEngine {
       // (A SYN-only attempt restored from the compact store and due before the newest parked one
       // stays full: the store decides in the order it parks.)
       if (isSynOnly(a) && this.parked.accepts(a.wakeAt)) {
-        this.attempts.remove(a);
-        a.ticket.a = null;
-        if (this.parked.size >= this.parked.limit) this.evictParked();
-        this.parked.park(a, a.wakeAt);
-        this.stats.parked++;
+        this.park(a);
       } else if (a.decided && !a.needsReview && (a.reported || this.attempts.size > 2 * this.maxAttempts)) {
         // Reported already: later packets could only have made a revision.
         this.stats.forgotten++;
@@ -503,7 +535,7 @@ export class HandshakeEngine {
   private evictParked(): void {
     const p = this.parked.oldest();
     if (p < 0) return;
-    const a = this.parked.unpark(p);
+    const a = this.parked.unpark(this.pool.take(), p);
     this.stats.evicted++;
     this.wakeFinal(a);
     a.ticket.a = null;
@@ -705,6 +737,11 @@ export class HandshakeEngine {
     if (this.mid.size >= 200_000) for (const e of this.mid.values()) this.mid.remove(e);
   }
 
+  /** Most attempts held in compact form at once. */
+  get maxParked(): number {
+    return this.parked.limit;
+  }
+
   /** Attempts held now: full, parked (compact, unanswered) and settled (compact, established). */
   held(): { attempts: number; parked: number; settled: number } {
     return { attempts: this.attempts.size, parked: this.parked.size, settled: this.settled.size };
@@ -718,7 +755,7 @@ export class HandshakeEngine {
   /** The capture has ended: decide every attempt still waiting. */
   finish(): void {
     const pending: Attempt[] = [];
-    for (const p of this.parked.slots()) pending.push(this.parked.unpark(p));
+    for (const p of this.parked.slots()) pending.push(this.parked.unpark(this.pool.take(), p));
     for (const a of this.attempts.values()) if (!a.decided || a.needsReview) pending.push(a);
     pending.sort((x, y) => x.seq - y.seq);
     for (const a of pending) {

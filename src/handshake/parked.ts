@@ -12,7 +12,7 @@
  * the head skips. A small open-addressing index finds an entry by its tuple.
  */
 import { hashTuple } from '../flow/table.js';
-import { Attempt, MAX_FRAMES } from './attempt.js';
+import { MAX_FRAMES, type Attempt } from './attempt.js';
 import type { EndpointEntry, HostEntry } from './evidence.js';
 
 // Per-slot layout: key words, doubles, small integers.
@@ -132,9 +132,8 @@ export class ParkedSyns {
     return this.dbl[slot * D + 9];
   }
 
-  /** Takes the attempt out and returns it as a full Attempt again (in no table). */
-  unpark(s: number): Attempt {
-    const a = new Attempt();
+  /** Takes the attempt out into `a` (a blank Attempt), in no table. */
+  unpark(a: Attempt, s: number): Attempt {
     const k = this.keys;
     const kb = s * K;
     a.version = k[kb];

@@ -3,6 +3,9 @@
  * next. Aggregated attempt by attempt (bounded state per endpoint), so a capture of any size
  * needs memory only for its endpoints.
  */
+import type { Attempt } from '../handshake/attempt.js';
+import { hopsOf } from '../handshake/classify.js';
+import { icmpMeaning } from '../handshake/icmp-names.js';
 import { VERDICTS, type Verdict } from '../model/verdict.js';
 import { endpointToString } from '../util/ip.js';
 import type { AttemptReport, EndpointReport } from './model.js';
@@ -24,6 +27,8 @@ export class EndpointAggregate {
   readonly unreachSenders = new Map<string, string>();
   forgedHops: number | null = null;
   delayedEstablished = 0;
+  /** The JSON report writer's text for this server (see writeAttemptJson). */
+  jsonBytes: Uint8Array | null = null;
 
   constructor(readonly ip: string, readonly port: number) {}
 
@@ -44,6 +49,38 @@ export class EndpointAggregate {
     if (a.verdict === 'forged-reset' && this.forgedHops === null && a.hops.rst !== undefined && a.hops.server !== undefined) this.forgedHops = a.hops.server - a.hops.rst;
     if (a.verdict === 'established' && a.flags.includes('backlog-drop')) this.delayedEstablished++;
   }
+
+  /**
+   * `add(attemptReport(a, file, serverTtl))` from the engine's attempt, without building the
+   * report: `start` is its ISO start time. Only what the aggregate keeps is computed.
+   */
+  addAttempt(a: Attempt, start: string, serverTtl: number): void {
+    const v = a.verdict;
+    this.attempts++;
+    this.verdicts[v] = (this.verdicts[v] ?? 0) + 1;
+    if (!this.first) this.first = start;
+    this.last = start;
+    if (v === 'established' || v === 'refused') {
+      const up = v === 'established';
+      const r = this.runs[this.runs.length - 1];
+      if (r && r.up === up) { r.last = start; r.n++; } else if (this.runs.length < MAX_RUNS) this.runs.push({ up, first: start, last: start, n: 1 });
+      else this.runsTruncated = true;
+    }
+    if (a.icmpT >= 0 && ((v === 'rejected' && this.rejectSenders.size < MAX_SENDERS) || (v === 'unreachable' && this.unreachSenders.size < MAX_SENDERS))) {
+      const sender = a.icmpSenderIp();
+      const name = icmpMeaning(a.icmpFamily, a.icmpType, a.icmpCode).name;
+      if (v === 'rejected') this.rejectSenders.set(sender, { name, own: sender === this.ip });
+      else this.unreachSenders.set(sender, name);
+    }
+    if (v === 'forged-reset' && this.forgedHops === null && a.rstT >= 0 && a.rstTtl >= 0 && serverTtl >= 0) this.forgedHops = hopsOf(serverTtl) - hopsOf(a.rstTtl);
+    if (v === 'established' && a.flags.includes('backlog-drop')) this.delayedEstablished++;
+  }
+
+  /** Takes back an attempt counted with `verdict` (a revision: the history of what was seen stays). */
+  uncount(verdict: Verdict): void {
+    this.attempts--;
+    this.verdicts[verdict] = (this.verdicts[verdict] ?? 0) - 1;
+  }
 }
 
 /** Keeps one aggregate per server endpoint, in order of first appearance. */
@@ -55,6 +92,21 @@ export class EndpointTable {
     let e = this.map.get(key);
     if (!e) this.map.set(key, (e = new EndpointAggregate(a.server.ip, a.server.port)));
     e.add(a, sign);
+  }
+
+  /**
+   * The aggregate of an engine attempt's server endpoint, created on first use (the same one
+   * `add` uses for its report). Its `ip` is the server address as text, made once per endpoint.
+   */
+  of(a: Attempt): EndpointAggregate {
+    const entry = a.endpoint;
+    let e = entry ? this.map.get(entry) : undefined;
+    if (e) return e;
+    const ip = a.serverIp();
+    const key = entry ?? endpointToString(ip, a.sport);
+    e = this.map.get(key);
+    if (!e) this.map.set(key, (e = new EndpointAggregate(ip, a.sport)));
+    return e;
   }
 
   reports(): EndpointReport[] {

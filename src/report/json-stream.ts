@@ -1,30 +1,41 @@
 /**
  * Writes the contract's JSON document while the analysis runs: the attempts array grows as final
- * reports arrive, endpoints and summary close it. Output is batched into large writes.
+ * reports arrive, endpoints and summary close it. Output goes out as UTF-8 in large chunks.
  */
+import type { Attempt } from '../handshake/attempt.js';
+import { writeAttemptJson, type FrameFiles, type ServerText } from './attempt-json.js';
+import { JsonOut, type ChunkSink } from './json-out.js';
 import type { AttemptReport, EndpointReport, Summary } from './model.js';
 
 export class JsonReportWriter {
-  private buf = '';
+  private readonly out: JsonOut;
   private count = 0;
 
-  constructor(private readonly write: (s: string) => void) {
-    this.buf = '{\n"attempts": [';
+  /** `write` gets strings or byte chunks (UTF-8), each once, in order. */
+  constructor(write: ChunkSink) {
+    this.out = new JsonOut(write);
+    this.out.ascii('{\n"attempts": [');
   }
 
   attempt(a: AttemptReport): void {
-    this.buf += `${this.count++ ? ',' : ''}\n${attemptJson(a)}`;
-    if (this.buf.length > 1 << 16) this.drain();
+    this.attemptText(attemptJson(a));
+  }
+
+  /** An attempt already written as JSON text (attemptJson's). */
+  attemptText(json: string): void {
+    this.out.ascii(this.count++ ? ',\n' : '\n');
+    this.out.text(json);
+  }
+
+  /** An attempt written straight from the engine's state (see writeAttemptJson): the same bytes as `attempt(attemptReport(a, ...))`. */
+  attemptFrom(a: Attempt, server: ServerText, serverTtl: number, start: string, ff: FrameFiles): void {
+    this.out.ascii(this.count++ ? ',\n' : '\n');
+    writeAttemptJson(this.out, a, server, serverTtl, start, ff);
   }
 
   end(endpoints: EndpointReport[], summary: Summary): void {
-    this.buf += `${this.count ? '\n' : ''}],\n"endpoints": ${JSON.stringify(endpoints, null, 2)},\n"summary": ${JSON.stringify(summary, null, 2)}\n}\n`;
-    this.drain();
-  }
-
-  private drain(): void {
-    this.write(this.buf);
-    this.buf = '';
+    this.out.text(`${this.count ? '\n' : ''}],\n"endpoints": ${JSON.stringify(endpoints, null, 2)},\n"summary": ${JSON.stringify(summary, null, 2)}\n}\n`);
+    this.out.drain();
   }
 }
 
