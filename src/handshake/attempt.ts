@@ -24,105 +24,186 @@ export type HistoryLetter = 'S' | 'h' | 'A' | 'D' | 'd' | 'a' | 'F' | 'f' | 'R' 
 
 export class Attempt extends FlowKey {
   /** Order of creation (first SYN). */
-  seq = 0;
+  seq!: number;
   /** Index of the input file of the first SYN. */
-  file = 0;
-  isn = 0;
-  startSec = 0;
-  startNsec = 0;
-  tsDigits = 6;
+  file!: number;
+  isn!: number;
+  startSec!: number;
+  startNsec!: number;
+  tsDigits!: number;
   /** Capture-interface key of the first SYN (pcapng interface and cooked-header ifindex). */
-  ifKey = 0;
-  t0 = 0;
-  lastSynT = 0;
+  ifKey!: number;
+  t0!: number;
+  lastSynT!: number;
   /** The SYN before the last one (the last back-off is lastSynT - prevSynT). */
-  prevSynT = 0;
-  synCount = 1;
-  synFrames: number[] = [];
-  portReuse = false;
+  prevSynT!: number;
+  synCount!: number;
+  synFrames!: number[];
+  portReuse!: boolean;
   /** Payload carried by the SYN itself (TCP Fast Open). */
-  synDataLen = 0;
+  synDataLen!: number;
 
-  synAckT = -1;
-  synAckFrame = 0;
-  synAckCount = 0;
-  serverIsn = 0;
+  synAckT!: number;
+  synAckFrame!: number;
+  synAckCount!: number;
+  serverIsn!: number;
   /** The sequence number the client expects next from the server (for RST validity). */
-  srvNextSeq = 0;
-  synAckTtl = -1;
+  srvNextSeq!: number;
+  synAckTtl!: number;
   /** Capture interface of the first SYN-ACK: copies on other interfaces are not retransmissions. */
-  synAckIfKey = 0;
-  synAckOptMask = 0;
+  synAckIfKey!: number;
+  synAckOptMask!: number;
   /** Time of the last SYN sent before the first SYN-ACK (for the RTT, as Karn's rule wants). */
-  synBeforeAckT = 0;
-  synAckRetxFrame = 0;
-  synAckAfterAckFrame = 0;
+  synBeforeAckT!: number;
+  synAckRetxFrame!: number;
+  synAckAfterAckFrame!: number;
 
-  ackT = -1;
-  ackFrame = 0;
+  ackT!: number;
+  ackFrame!: number;
 
-  cliDataFrame = 0;
-  cliDataT = -1;
-  cliDataSeq = 0;
-  cliDataRetx = 0;
-  srvAckedDataFrame = 0;
-  srvDataFrame = 0;
+  cliDataFrame!: number;
+  cliDataT!: number;
+  cliDataSeq!: number;
+  cliDataRetx!: number;
+  srvAckedDataFrame!: number;
+  srvDataFrame!: number;
   /** A server packet (not RST) after a RST in its name: the RST was not the server's. */
-  srvAfterRstFrame = 0;
+  srvAfterRstFrame!: number;
 
-  rstT = -1;
-  rstFrame = 0;
-  rstTtl = -1;
+  rstT!: number;
+  rstFrame!: number;
+  rstTtl!: number;
   /** Capture interface the RST was seen on (its TTL is compared with that interface's baseline). */
-  rstIfKey = 0;
-  rstFlowLabel = 0;
+  rstIfKey!: number;
+  rstFlowLabel!: number;
   /** The RST came after the handshake completed on the wire. */
-  rstAfterAck = false;
+  rstAfterAck!: boolean;
   /** The RST carried the ACK flag (a socket's own reset) rather than being a bare reply to a segment. */
-  rstHasAck = false;
-  invalidRstFrame = 0;
+  rstHasAck!: boolean;
+  invalidRstFrame!: number;
 
-  cliRstT = -1;
-  cliRstFrame = 0;
-  cliFinFrame = 0;
-  srvFinFrame = 0;
+  cliRstT!: number;
+  cliRstFrame!: number;
+  cliFinFrame!: number;
+  srvFinFrame!: number;
 
-  icmpT = -1;
-  icmpFrame = 0;
-  icmpFamily = 0;
-  icmpType = 0;
-  icmpCode = 0;
-  icmpTtl = 0;
+  icmpT!: number;
+  icmpFrame!: number;
+  icmpFamily!: number;
+  icmpType!: number;
+  icmpCode!: number;
+  icmpTtl!: number;
   /** Address words of the ICMP error's sender. */
-  icmpSender: number[] | null = null;
+  icmpSender!: number[] | null;
 
-  truncated = false;
-  dupFrames = 0;
+  truncated!: boolean;
+  dupFrames!: number;
   /** Zeek-style history letters (see HistoryLetter). */
-  history = '';
+  history!: string;
   /** Last packet of the attempt (relative seconds). */
-  lastT = 0;
+  lastT!: number;
 
-  decided = false;
+  decided!: boolean;
   /** The consumer has made its final report (then it may be settled: see HandshakeEngine.reported). */
-  reported = false;
-  verdict: Verdict = 'incomplete';
-  flags: Flag[] = [];
-  reason = '';
-  frames: number[] = [];
+  reported!: boolean;
+  verdict!: Verdict;
+  flags!: Flag[];
+  reason!: string;
+  frames!: number[];
   /** The verdict changed after it was first reported (an answer came late). */
-  revised = false;
+  revised!: boolean;
   /** New evidence arrived after the decision: classify again at the next wake-up. */
-  needsReview = false;
+  needsReview!: boolean;
 
   /** The server host's TTL baseline on this interface, and the endpoint's liveness record. */
-  host: HostEntry | null = null;
-  endpoint: EndpointEntry | null = null;
+  host!: HostEntry | null;
+  endpoint!: EndpointEntry | null;
 
   /** Next time the engine should look at this attempt. */
-  wakeAt = Infinity;
+  wakeAt!: number;
   /** Its entry in the engine's wake-up queue (cut loose when the attempt is dropped). */
-  ticket: WakeTicket = { a: this, at: Infinity };
+  ticket!: WakeTicket;
+
+  constructor() {
+    super();
+    this.reset();
+  }
+
+  /**
+   * Every field to its starting value: the one list of them, used by the constructor and when a
+   * pooled object is taken again (arrays and the wake ticket are new: reports may share the old ones).
+   */
+  reset(): void {
+    this.seq = 0;
+    this.file = 0;
+    this.isn = 0;
+    this.startSec = 0;
+    this.startNsec = 0;
+    this.tsDigits = 6;
+    this.ifKey = 0;
+    this.t0 = 0;
+    this.lastSynT = 0;
+    this.prevSynT = 0;
+    this.synCount = 1;
+    this.synFrames = [];
+    this.portReuse = false;
+    this.synDataLen = 0;
+    this.synAckT = -1;
+    this.synAckFrame = 0;
+    this.synAckCount = 0;
+    this.serverIsn = 0;
+    this.srvNextSeq = 0;
+    this.synAckTtl = -1;
+    this.synAckIfKey = 0;
+    this.synAckOptMask = 0;
+    this.synBeforeAckT = 0;
+    this.synAckRetxFrame = 0;
+    this.synAckAfterAckFrame = 0;
+    this.ackT = -1;
+    this.ackFrame = 0;
+    this.cliDataFrame = 0;
+    this.cliDataT = -1;
+    this.cliDataSeq = 0;
+    this.cliDataRetx = 0;
+    this.srvAckedDataFrame = 0;
+    this.srvDataFrame = 0;
+    this.srvAfterRstFrame = 0;
+    this.rstT = -1;
+    this.rstFrame = 0;
+    this.rstTtl = -1;
+    this.rstIfKey = 0;
+    this.rstFlowLabel = 0;
+    this.rstAfterAck = false;
+    this.rstHasAck = false;
+    this.invalidRstFrame = 0;
+    this.cliRstT = -1;
+    this.cliRstFrame = 0;
+    this.cliFinFrame = 0;
+    this.srvFinFrame = 0;
+    this.icmpT = -1;
+    this.icmpFrame = 0;
+    this.icmpFamily = 0;
+    this.icmpType = 0;
+    this.icmpCode = 0;
+    this.icmpTtl = 0;
+    this.icmpSender = null;
+    this.truncated = false;
+    this.dupFrames = 0;
+    this.history = '';
+    this.lastT = 0;
+    this.decided = false;
+    this.reported = false;
+    this.verdict = 'incomplete';
+    this.flags = [];
+    this.reason = '';
+    this.frames = [];
+    this.revised = false;
+    this.needsReview = false;
+    this.host = null;
+    this.endpoint = null;
+    this.wakeAt = Infinity;
+    this.ticket = { a: this, at: Infinity };
+  }
 
   /** Text forms of the addresses (built on demand: reports and reasons only). */
   serverIp(): string {
@@ -161,18 +242,13 @@ export interface WakeTicket {
  */
 export class AttemptPool {
   private readonly free: Attempt[] = [];
-  private static readonly blank = new Attempt();
 
   constructor(private readonly max = 8192) {}
 
   take(): Attempt {
     const a = this.free.pop();
     if (!a) return new Attempt();
-    Object.assign(a, AttemptPool.blank);
-    a.synFrames = [];
-    a.flags = [];
-    a.frames = [];
-    a.ticket = { a, at: Infinity };
+    a.reset();
     return a;
   }
 
