@@ -194,3 +194,24 @@ test('reading waits while the output is full (drain), so a slow pipe does not fi
   assert.equal(duringWait, 0, 'no record was delivered while the output was full');
   assert.ok(records > 0);
 });
+
+test('attempts parked early (past parkAbove) keep absorbing their late SYN retransmissions: no extra attempts', () => {
+  const rnd = mulberry32(11);
+  const steps: Step[] = [];
+  for (let i = 0; i < 800; i++) {
+    const t = rnd() * 20;
+    const kind = rnd();
+    if (kind < 0.4) steps.push(...connection(t, i, 0.5 + rnd() * 5));
+    else {
+      // The SYN again after the 3 s verdict (a slow client back-off), then much later.
+      for (const dt of [0, 5, 11]) steps.push({ t: t + dt, pkt: syn(t, i).pkt });
+    }
+  }
+  steps.push(...connection(60, 9999));
+  const soft = run(steps.slice(), { parkAbove: 30 });
+  const plain = run(steps.slice());
+  assert.ok(soft.an.engine.stats.parked > 100, `parked ${soft.an.engine.stats.parked}`);
+  assert.equal(soft.report.summary.attempts, plain.report.summary.attempts);
+  assert.deepEqual(verdicts(soft.report), verdicts(plain.report));
+  sameAttempts(soft.report, plain.report, false, JSON.stringify(soft.an.engine.stats), false);
+});

@@ -27,6 +27,8 @@ export interface EngineOptions {
   answerGrace?: number;
   /** Seconds a decided attempt stays in the table to absorb late retransmissions (default 150). */
   retain?: number;
+  /** Full attempts beyond which unanswered ones (0.2 s old) are parked in compact form (default 10,000). */
+  parkAbove?: number;
   /**
    * Most full attempts kept in the table at once. Beyond it, attempts that saw nothing but their
    * SYNs move to a compact store (up to 8x as many) and are decided on time; others, and the
@@ -45,8 +47,6 @@ export interface EngineEvents {
 }
 
 const NO_ADDR = new Uint32Array(4);
-/** Full attempts beyond which unanswered ones (0.2 s old) are parked in compact form. */
-const PARK_ABOVE = 10_000;
 /** Seconds a closed connection's state stays to recognise its last packets. */
 const CLOSED_LINGER = 5;
 /** A flow seen without its SYN; remembers a SYN-ACK in case its SYN comes later (reordering). */
@@ -87,6 +87,7 @@ export class HandshakeEngine {
   private readonly parked: ParkedSyns;
   private readonly settled = new SettledFlows();
   private readonly pool = new AttemptPool();
+  private readonly parkAbove: number;
   /** Attempts in creation order, candidates for parking (see parkOldSynOnly). */
   private readonly young = new AttemptQueue();
   /** Most attempts held at once, in either form (`parked` included). */
@@ -106,6 +107,7 @@ export class HandshakeEngine {
     // A bound on memory under a SYN flood (roughly 1 KB per attempt waiting for its verdict).
     this.maxAttempts = opts.maxAttempts ?? 100_000;
     this.parked = new ParkedSyns(8 * this.maxAttempts);
+    this.parkAbove = opts.parkAbove ?? 10_000;
   }
 
   /** Moves the capture clock to `t`, deciding and dropping attempts whose time has come. */
@@ -138,7 +140,8 @@ export class HandshakeEngine {
     if (!this.decide(a, false)) this.decide(a, true);
     // It lingers like any decided attempt if the table has room; under a flood it is let go.
     const dropAt = a.lastT + this.linger(a);
-    if (this.attempts.size < Math.min(PARK_ABOVE, this.maxAttempts) && dropAt > this.now) {
+    // (It must linger: a late retransmission of its SYN is not a new attempt.)
+    if (this.attempts.size < this.maxAttempts && dropAt > this.now) {
       this.attempts.insert(a);
       this.schedule(a, dropAt);
     } else {
@@ -473,7 +476,7 @@ export class HandshakeEngine {
   }
 
   /**
-   * Past PARK_ABOVE full attempts, unanswered ones are parked oldest first, before the hard limit:
+   * Past `parkAbove` full attempts, unanswered ones are parked oldest first, before the hard limit:
    * the compact form costs a fifth of the memory and nothing in the verdicts. Candidates come from
    * a queue in creation order (which is their deadline order), so each attempt is looked at once.
    */
@@ -482,7 +485,7 @@ export class HandshakeEngine {
       const a = this.young.peek();
       if (!a) return;
       if (a.index < 0 || !isSynOnly(a)) { this.young.pop(); continue; } // answered, decided or gone
-      if (this.attempts.size <= PARK_ABOVE || this.now - a.t0 < 0.2) return; // most answers come sooner: no restore
+      if (this.attempts.size <= this.parkAbove || this.now - a.t0 < 0.2) return; // most answers come sooner: no restore
       if (!this.parked.accepts(a.wakeAt) || this.parked.size >= this.parked.limit) return;
       this.young.pop();
       this.park(a);
