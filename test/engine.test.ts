@@ -6,8 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Analysis } from '../src/analyze.js';
-import { CaptureRecord } from '../src/capture/record.js';
 import type { Report } from '../src/report/model.js';
+import { runScenario, type Step } from './helpers/scenario.js';
 import { icmpv4Unreachable, icmpv6Unreachable, ipTcp, ipv4, ipv6, tcp, IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP } from './helpers/packets.js';
 
 const C = '198.51.100.10';
@@ -17,26 +17,8 @@ const C6 = '2001:db8:1::10';
 const S6 = '2001:db8:2::20';
 const ISN = 1000;
 const SISN = 5000;
-const T0 = 1_790_000_000;
-
-interface Step { t: number; pkt: Buffer }
-
 function run(steps: Step[], opts: ConstructorParameters<typeof Analysis>[0] = {}): Report {
-  const an = new Analysis(opts);
-  an.beginFile('scenario');
-  const rec = new CaptureRecord();
-  steps.forEach((s, i) => {
-    rec.buf = s.pkt;
-    rec.off = 0;
-    rec.caplen = rec.origLen = s.pkt.length;
-    rec.linkType = 101;
-    rec.tsSec = T0 + Math.floor(s.t);
-    rec.tsNsec = Math.round((s.t - Math.floor(s.t)) * 1e9);
-    rec.tsDigits = 9;
-    rec.frame = i + 1;
-    an.packet(rec);
-  });
-  return an.finish();
+  return runScenario(steps, opts).report;
 }
 
 const syn = (t: number, o: Partial<Parameters<typeof ipTcp>[0]> = {}): Step =>

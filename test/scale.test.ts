@@ -7,34 +7,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Analysis, type AnalyzeOptions } from '../src/analyze.js';
-import { CaptureRecord } from '../src/capture/record.js';
 import type { Report } from '../src/report/model.js';
 import { ipTcp } from './helpers/packets.js';
 import { mulberry32 } from './helpers/prng.js';
+import { runScenario, type Step } from './helpers/scenario.js';
 
 const S = '203.0.113.20';
-const T0 = 1_790_000_000;
-
-interface Step { t: number; pkt: Buffer }
-
+/** Steps are sorted by time first (the scenarios below are built out of order). */
 function run(steps: Step[], opts: AnalyzeOptions = {}, probe?: (an: Analysis) => void): { report: Report; an: Analysis } {
-  const an = new Analysis(opts);
-  an.beginFile('scenario');
-  const rec = new CaptureRecord();
-  steps.sort((x, y) => x.t - y.t);
-  steps.forEach((s, i) => {
-    rec.buf = s.pkt;
-    rec.off = 0;
-    rec.caplen = rec.origLen = s.pkt.length;
-    rec.linkType = 101;
-    rec.tsSec = T0 + Math.floor(s.t);
-    rec.tsNsec = Math.round((s.t - Math.floor(s.t)) * 1e9);
-    rec.tsDigits = 9;
-    rec.frame = i + 1;
-    an.packet(rec);
-  });
-  probe?.(an);
-  return { report: an.finish(), an };
+  return runScenario(steps.sort((x, y) => x.t - y.t), opts, probe);
 }
 
 const client = (i: number) => `198.51.100.${1 + (i % 200)}`;
