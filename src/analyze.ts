@@ -33,8 +33,7 @@ export interface AnalyzeOptions extends EngineOptions {
   onFinal?: (a: AttemptReport) => void;
   /**
    * Writes each attempt's final report into this JSON document, in order of first SYN (the
-   * CLI's `--format json`). Unless `collect` or `onFinal` asks for report objects, the text is
-   * written straight from the engine's state, without building them.
+   * CLI's `--format json`), straight from the engine's state: no report object is built for it.
    */
   jsonWriter?: JsonReportWriter;
   /** Called when a verdict already reported changes (an answer after the timeout). */
@@ -280,14 +279,11 @@ export class Analysis {
     this.counts[a.verdict] = (this.counts[a.verdict] ?? 0) + 1;
     e.addAttempt(a, start, ttl);
     this.finalCount++;
-    const json = this.opts.jsonWriter;
+    this.opts.jsonWriter?.attemptFrom(a, e, ttl, start, this.frameFiles);
     if (this.objects) {
       const r = this.report(a, ttl);
       if (this.collect) { this.collected.push(r); this.collectedSeq.push(a.seq); }
-      json?.attempt(r);
       this.opts.onFinal?.(r);
-    } else if (json) {
-      json.attemptFrom(a, e, ttl, start, this.frameFiles);
     }
     // Final: the engine may now keep a connection that can no longer change as a small record.
     this.engine.reported(a);

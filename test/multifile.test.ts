@@ -6,21 +6,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyze } from '../src/analyze.js';
-import { readCapture } from '../src/capture/reader.js';
-import { PcapWriter } from '../src/capture/writer.js';
+import { splitCapture } from './helpers/split.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const fixture = join(root, 'fixtures', 'basic-v4-client.pcap');
 
 async function split(at: number, dir: string): Promise<[string, string]> {
-  const parts = [new PcapWriter({ linkType: 1 }), new PcapWriter({ linkType: 1 })];
-  await readCapture(fixture, (r) => {
-    parts[r.frame <= at ? 0 : 1].writePacket(r.tsSec, r.tsNsec, Buffer.from(r.buf.subarray(r.off, r.off + r.caplen)), r.origLen);
-  });
   const a = join(dir, 'cap.pcap1');
   const b = join(dir, 'cap.pcap2');
-  writeFileSync(a, parts[0].toBuffer());
-  writeFileSync(b, parts[1].toBuffer());
+  await splitCapture(fixture, at, a, b);
   return [a, b];
 }
 

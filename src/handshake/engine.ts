@@ -90,8 +90,6 @@ export class HandshakeEngine {
   private readonly parkAbove: number;
   /** Attempts in creation order, candidates for parking (see parkOldSynOnly). */
   private readonly young = new AttemptQueue();
-  /** Most attempts held at once, in either form (`parked` included). */
-  peakHeld = 0;
   private nextSeq = 0;
   /** Monotonic capture clock (timestamps that go backwards do not move it back). */
   now = 0;
@@ -146,8 +144,7 @@ export class HandshakeEngine {
       this.schedule(a, dropAt);
     } else {
       if (dropAt > this.now) this.stats.forgotten++;
-      a.ticket.a = null;
-      this.events.dropped?.(a);
+      this.release(a);
     }
   }
 
@@ -233,6 +230,11 @@ export class HandshakeEngine {
 
   private drop(a: Attempt): void {
     this.attempts.remove(a);
+    this.release(a);
+  }
+
+  /** The engine forgets the attempt (it is in no table); reported ones are reused. */
+  private release(a: Attempt): void {
     // Wake-ups still queued must not keep the attempt alive.
     a.ticket.a = null;
     this.events.dropped?.(a);
@@ -321,7 +323,7 @@ export class HandshakeEngine {
       a = this.restore(this.parked.findEither(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport));
       reversed = this.parked.reversed;
     }
-    if (!a && this.settled.size && this.settledPacket(p, m)) return;
+    if (!a && this.settledPacket(p, m)) return;
     if (!a) {
       if (!rst) this.learnHost(p, m);
       this.midstreamPacket(p, m);
@@ -340,9 +342,9 @@ export class HandshakeEngine {
   private settledPacket(p: DecodedPacket, m: PacketMeta): boolean {
     const ip = p.ip;
     const tcp = p.tcp;
-    const s = this.settled.table.findEither(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
+    const s = this.settled.findEither(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
     if (!s) return false;
-    const fromServer = this.settled.table.reversed;
+    const fromServer = this.settled.reversed;
     const f = tcp.flags;
     s.lastT = m.t;
     if (f & TcpFlag.RST) s.closing |= SETTLED_RST;
@@ -387,11 +389,11 @@ export class HandshakeEngine {
       return;
     }
     let reuse = false;
-    const settled = !a && this.settled.size ? this.settled.table.find(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport) : undefined;
+    const settled = a ? undefined : this.settled.find(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
     if (settled) {
       // Its SYN again (a late retransmission) changes nothing; a new ISN is a new attempt.
       if (settled.isn === tcp.seq) { settled.lastT = m.t; return; }
-      this.settled.table.remove(settled);
+      this.settled.remove(settled);
       reuse = true;
     }
     if (a) {
@@ -425,8 +427,6 @@ export class HandshakeEngine {
     if (this.attempts.size > this.maxAttempts) this.evictOne();
     // Also keeps the queue short when nothing is parked: settled entries leave its front.
     this.parkOldSynOnly();
-    const held = this.attempts.size + this.parked.size;
-    if (held > this.peakHeld) this.peakHeld = held;
   }
 
   /** Links the attempt to its server host's baseline and its endpoint's liveness record. */
@@ -541,8 +541,7 @@ export class HandshakeEngine {
     const a = this.parked.unpark(this.pool.take(), p);
     this.stats.evicted++;
     this.wakeFinal(a);
-    a.ticket.a = null;
-    this.events.dropped?.(a);
+    this.release(a);
   }
 
   /** Decides now with what is known (the attempt will see no more packets). */
@@ -692,7 +691,7 @@ export class HandshakeEngine {
     if (q.proto !== 6) return;
     const a = this.findAttempt(q.version, q.src, qt.sport, q.dst, qt.dport);
     if (!a) {
-      const s = this.settled.size ? this.settled.table.find(q.version, q.src, qt.sport, q.dst, qt.dport) : undefined;
+      const s = this.settled.find(q.version, q.src, qt.sport, q.dst, qt.dport);
       if (!s || qt.seq !== s.isn) this.stats.icmpUnmatched++;
       return;
     }

@@ -27,13 +27,30 @@ export const SETTLED_SERVER_FIN = 2;
 export const SETTLED_RST = 4;
 
 export class SettledFlows {
-  readonly table = new FlowTable<SettledFlow>();
+  private readonly table = new FlowTable<SettledFlow>();
   /** In order of settling; an entry whose last packet is recent goes to the back again. */
   private queue: SettledFlow[] = [];
   private head = 0;
 
   get size(): number {
     return this.table.size;
+  }
+
+  /** Set by findEither: the packet's source is the connection's server. */
+  get reversed(): boolean {
+    return this.table.reversed;
+  }
+
+  find(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number): SettledFlow | undefined {
+    return this.table.size ? this.table.find(version, cli, cport, srv, sport) : undefined;
+  }
+
+  findEither(version: number, a: ArrayLike<number>, aport: number, b: ArrayLike<number>, bport: number): SettledFlow | undefined {
+    return this.table.size ? this.table.findEither(version, a, aport, b, bport) : undefined;
+  }
+
+  remove(s: SettledFlow): void {
+    this.table.remove(s);
   }
 
   add(a: Attempt): void {

@@ -1,7 +1,7 @@
 /**
- * An attempt's JSON text written straight from the engine's Attempt, for the JSON report when no
- * AttemptReport object is wanted: `writeAttemptJson(out, a, ...)` writes byte for byte the UTF-8
- * of `attemptJson(attemptReport(a, ...))` (with multi-file frames localised as the analysis
+ * An attempt's JSON text for the JSON report, written straight from the engine's Attempt:
+ * `writeAttemptJson(out, a, ...)` writes byte for byte the UTF-8 of
+ * `JSON.stringify(attemptReport(a, ...))` (with multi-file frames localised as the analysis
  * does), without the report object, its nested objects and the intermediate strings.
  */
 import type { Attempt } from '../handshake/attempt.js';
@@ -121,7 +121,7 @@ export interface ServerText {
 }
 
 /**
- * Writes `attemptJson(attemptReport(a, ff.files[a.file] ?? '', serverTtl))`, with the frames
+ * Writes `JSON.stringify(attemptReport(a, ff.files[a.file] ?? '', serverTtl))`, with the frames
  * localised to the first SYN's file when there are several files. `server` is the attempt's
  * server endpoint (address `a.serverIp()`, port `a.sport`) and `start` the ISO time of the first
  * SYN, both at hand in the caller.
