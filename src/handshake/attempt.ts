@@ -121,8 +121,10 @@ export class Attempt extends FlowKey {
 
   /** Next time the engine should look at this attempt. */
   wakeAt!: number;
-  /** Its entry in the engine's wake-up queue (cut loose when the attempt is dropped). */
-  ticket!: WakeTicket;
+  /** Its slot in the engine's wake-up queue (-1: not queued). */
+  heapPos!: number;
+  /** The engine has let it go (see HandshakeEngine.release). */
+  released!: boolean;
 
   constructor() {
     super();
@@ -131,7 +133,7 @@ export class Attempt extends FlowKey {
 
   /**
    * Every field to its starting value: the one list of them, used by the constructor and when a
-   * pooled object is taken again (arrays and the wake ticket are new: reports may share the old ones).
+   * pooled object is taken again (arrays are new: reports may share the old ones).
    */
   reset(): void {
     this.seq = 0;
@@ -202,7 +204,8 @@ export class Attempt extends FlowKey {
     this.host = null;
     this.endpoint = null;
     this.wakeAt = Infinity;
-    this.ticket = { a: this, at: Infinity };
+    this.heapPos = -1;
+    this.released = false;
   }
 
   /** Text forms of the addresses (built on demand: reports and reasons only). */
@@ -225,12 +228,6 @@ export class Attempt extends FlowKey {
     if (h.length >= HISTORY_MAX || (h.length > 0 && h.charCodeAt(h.length - 1) === letter.charCodeAt(0))) return;
     this.history = h + letter;
   }
-}
-
-/** A queued wake-up: `at` is the earliest time queued for the attempt, `a` null once it is gone. */
-export interface WakeTicket {
-  a: Attempt | null;
-  at: number;
 }
 
 /**

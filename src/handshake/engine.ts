@@ -13,7 +13,7 @@ import { DeadlineHeap } from '../flow/deadlines.js';
 import { FlowKey, FlowTable } from '../flow/table.js';
 import { endpointToString } from '../util/ip.js';
 import { seqAdd, seqGe, seqGt } from '../util/seq.js';
-import { Attempt, AttemptPool, AttemptQueue, pushFrame, type WakeTicket } from './attempt.js';
+import { Attempt, AttemptPool, AttemptQueue, pushFrame } from './attempt.js';
 import { EndpointEntry, HostEntry, SERVER_MARK } from './evidence.js';
 import { classify, type ClassifyContext } from './classify.js';
 import { isSynOnly, ParkedSyns } from './parked.js';
@@ -83,7 +83,7 @@ export class HandshakeEngine {
   private readonly hosts = new FlowTable<HostEntry>();
   private readonly endpoints = new FlowTable<EndpointEntry>();
   private readonly mid = new FlowTable<MidFlow>();
-  private readonly heap = new DeadlineHeap<WakeTicket>();
+  private readonly heap = new DeadlineHeap<Attempt>();
   private readonly parked: ParkedSyns;
   private readonly settled = new SettledFlows();
   private readonly pool = new AttemptPool();
@@ -125,10 +125,7 @@ export class HandshakeEngine {
       const p = this.parked.size ? this.parked.oldest() : -1;
       if (p >= 0 && this.parked.deadline(p) <= t && this.parked.deadline(p) < when) { this.wakeParked(p); continue; }
       if (when > t) return;
-      const w = heap.pop()!;
-      if (w.at !== when || !w.a) continue; // superseded, or the attempt is gone
-      w.at = Infinity;
-      this.wake(w.a, false);
+      this.wake(heap.pop()!, false);
     }
   }
 
@@ -164,15 +161,10 @@ export class HandshakeEngine {
 
   private schedule(a: Attempt, t: number): void {
     a.wakeAt = t;
-    const w = a.ticket;
-    if (t < w.at) {
-      w.at = t;
-      this.heap.push(t, w);
-    }
+    this.heap.set(a, t);
   }
 
   private wake(a: Attempt, final: boolean): void {
-    if (!final && a.wakeAt > this.now) { this.schedule(a, a.wakeAt); return; }
     if (!a.decided || a.needsReview) {
       if (!this.decide(a, final)) {
         const next = this.now + this.grace;
@@ -196,7 +188,7 @@ export class HandshakeEngine {
   reported(a: Attempt): void {
     a.reported = true;
     if (a.index >= 0 && this.settles(a)) this.settle(a);
-    else if (a.index < 0 && a.ticket.a === null) this.pool.give(a);
+    else if (a.released) this.pool.give(a);
   }
 
   private settles(a: Attempt): boolean {
@@ -235,8 +227,8 @@ export class HandshakeEngine {
 
   /** The engine forgets the attempt (it is in no table); reported ones are reused. */
   private release(a: Attempt): void {
-    // Wake-ups still queued must not keep the attempt alive.
-    a.ticket.a = null;
+    this.heap.remove(a);
+    a.released = true;
     this.events.dropped?.(a);
     if (a.reported) this.pool.give(a);
   }
@@ -494,7 +486,7 @@ export class HandshakeEngine {
 
   private park(a: Attempt): void {
     this.attempts.remove(a);
-    a.ticket.a = null;
+    this.heap.remove(a);
     if (this.parked.size >= this.parked.limit) this.evictParked();
     this.parked.park(a, a.wakeAt);
     this.stats.parked++;
@@ -510,11 +502,7 @@ export class HandshakeEngine {
   private evictOne(): void {
     const passed: Attempt[] = [];
     while (this.attempts.size > this.maxAttempts && this.heap.size > 0 && passed.length < 64) {
-      const when = this.heap.peekTime();
-      const w = this.heap.pop()!;
-      const a = w.a;
-      if (w.at !== when || !a || a.index < 0) continue; // superseded or gone: a stale wake-up
-      w.at = Infinity;
+      const a = this.heap.pop()!;
       // (A SYN-only attempt restored from the compact store and due before the newest parked one
       // stays full: the store decides in the order it parks.)
       if (isSynOnly(a) && this.parked.accepts(a.wakeAt)) {
