@@ -104,6 +104,9 @@ export class Analysis {
     this.engine = new HandshakeEngine({
       decided: (a, previous) => this.decided(a, previous),
       warning: (w) => this.warn(w),
+      // (Past twice the usual bound only: a busy capture runs at about MAX_PENDING all along, and
+      // reporting earlier than at the packet's end would cut the connections' histories short.)
+      between: () => { if (this.pendingCount >= 2 * MAX_PENDING) this.flush(false); },
     }, opts);
   }
 
@@ -291,7 +294,7 @@ export class Analysis {
 
   /** The input has ended: decide what is left and return the report. */
   finish(extraWarnings: string[] = []): Report {
-    this.engine.finish();
+    this.engine.finish(() => this.flush(true));
     this.flush(true);
     const unordered = this.pendingCount + this.stray;
     if (unordered) this.warn(`${unordered} attempt(s) could not be ordered for the report (internal inconsistency)`);

@@ -196,3 +196,54 @@ test('attempts parked early (past parkAbove) keep absorbing their late SYN retra
   assert.deepEqual(verdicts(soft.report), verdicts(plain.report));
   sameAttempts(soft.report, plain.report, false, JSON.stringify(soft.an.engine.stats), false);
 });
+
+test('decided unanswered attempts wait out their quiet time in compact form: late SYNs are absorbed, a late answer still revises', () => {
+  const steps: Step[] = [];
+  for (let i = 0; i < 400; i++) {
+    const t = i / 100;
+    steps.push(syn(t, i));
+    // Long after the verdict and its final report (about 14 s later): a slow client's SYN again...
+    if (i % 10 === 0) steps.push({ t: t + 20, pkt: syn(t, i).pkt });
+    // ...or the server's SYN-ACK at last, and the client's ACK (the listener is alive: the
+    // other traffic below reaches it, so the unanswered SYNs were backlog drops until then).
+    if (i % 7 === 0) {
+      steps.push({ t: t + 16, pkt: ipTcp({ src: S, dst: client(i), sport: 80, dport: sport(i), seq: 5000 + i, ack: isn(i) + 1, flags: 'SA', ttl: 63 }) });
+      steps.push({ t: t + 16.001, pkt: ipTcp({ src: client(i), dst: S, sport: sport(i), dport: 80, seq: isn(i) + 1, ack: 5001 + i, flags: 'A', ttl: 64 }) });
+    }
+  }
+  // Other traffic keeps the clock moving (verdicts are decided when time passes their deadline).
+  for (let k = 0; k < 240; k++) steps.push(...connection(k / 4, 10_000 + k, 0.5));
+  steps.push(...connection(60, 9999));
+  const soft = run(steps.slice(), { parkAbove: 20 });
+  const plain = run(steps.slice());
+  assert.ok(soft.an.engine.stats.quieted > 200, JSON.stringify(soft.an.engine.stats));
+  assert.equal(plain.an.engine.stats.quieted, 0);
+  assert.equal(soft.report.summary.attempts, 641);
+  assert.equal(soft.report.summary.midstream, 0);
+  assert.deepEqual(verdicts(soft.report), verdicts(plain.report));
+  assert.equal(soft.report.summary.verdicts.established, 241 + Math.ceil(400 / 7));
+  const revised = (r: Report) => r.summary.warnings.filter((w) => /verdict revised from backlog-drop to established/.test(w)).length;
+  assert.equal(revised(soft.report), Math.ceil(400 / 7));
+  assert.equal(revised(plain.report), Math.ceil(400 / 7));
+  sameAttempts(soft.report, plain.report, false, JSON.stringify(soft.an.engine.stats), false);
+});
+
+test('a jump in time that decides a flood at once hands out final reports as it goes', () => {
+  const steps: Step[] = [];
+  const n = 48_000;
+  for (let i = 0; i < n; i++) {
+    steps.push({ t: i / 40_000, pkt: ipTcp({ src: client(i), dst: S, sport: 1024 + Math.floor(i / 200), dport: 80, seq: isn(i), flags: 'S', ttl: 64 }) });
+  }
+  steps.push(...connection(30, 9999)); // one packet decides every SYN above
+  let decided = 0;
+  let finals = 0;
+  let most = 0;
+  const { report } = run(steps, {
+    collect: false,
+    onAttempt: () => { decided++; most = Math.max(most, decided - finals); },
+    onFinal: () => { finals++; },
+  });
+  assert.equal(report.summary.verdicts.filtered, n);
+  // Decided but not yet reported: never more than twice the report queue's limit (20,000), not all n.
+  assert.ok(most <= 40_001, `${most} attempts decided and waiting for their final report at once`);
+});

@@ -16,7 +16,7 @@ import { seqAdd, seqGe, seqGt } from '../util/seq.js';
 import { Attempt, AttemptPool, AttemptQueue, pushFrame } from './attempt.js';
 import { EndpointEntry, HostEntry, SERVER_MARK } from './evidence.js';
 import { classify, type ClassifyContext } from './classify.js';
-import { isSynOnly, ParkedSyns } from './parked.js';
+import { isSynOnly, onlySyns, ParkedSyns } from './parked.js';
 import { SETTLED_CLIENT_FIN, SETTLED_RST, SETTLED_SERVER_FIN, SettledFlows } from './settled.js';
 import type { Verdict } from '../model/verdict.js';
 
@@ -42,8 +42,12 @@ export interface EngineEvents {
   /** An attempt's verdict is decided; `previous` is set when an earlier verdict was revised. */
   decided(a: Attempt, previous: Verdict | null): void;
   warning?(text: string): void;
-  /** The engine forgot the attempt: no later packet will change it. */
-  dropped?(a: Attempt): void;
+  /**
+   * Called between the decisions of one clock move, when no attempt is half-handled: a jump in
+   * time (the end of a flood) can decide hundreds of thousands at once, and the consumer may
+   * make final reports here instead of holding every one of them until the packet is done.
+   */
+  between?(): void;
 }
 
 const NO_ADDR = new Uint32Array(4);
@@ -85,6 +89,8 @@ export class HandshakeEngine {
   private readonly mid = new FlowTable<MidFlow>();
   private readonly heap = new DeadlineHeap<Attempt>();
   private readonly parked: ParkedSyns;
+  /** Unanswered attempts decided and reported, in compact form until their quiet time ends. */
+  private readonly quiet: ParkedSyns;
   private readonly settled = new SettledFlows();
   private readonly pool = new AttemptPool();
   private readonly parkAbove: number;
@@ -96,7 +102,7 @@ export class HandshakeEngine {
   midstream = 0;
   attemptCount = 0;
   private warnedBackwards = false;
-  stats = { invalidRst: 0, orphanSynAck: 0, truncatedTcp: 0, evicted: 0, oddSyn: 0, duplicates: 0, icmpUnmatched: 0, parked: 0, forgotten: 0 };
+  stats = { invalidRst: 0, orphanSynAck: 0, truncatedTcp: 0, evicted: 0, oddSyn: 0, duplicates: 0, icmpUnmatched: 0, parked: 0, quieted: 0, forgotten: 0 };
 
   constructor(private readonly events: EngineEvents, opts: EngineOptions = {}) {
     this.timeout = opts.handshakeTimeout ?? 3;
@@ -105,6 +111,7 @@ export class HandshakeEngine {
     // A bound on memory under a SYN flood (roughly 1 KB per attempt waiting for its verdict).
     this.maxAttempts = opts.maxAttempts ?? 100_000;
     this.parked = new ParkedSyns(8 * this.maxAttempts);
+    this.quiet = new ParkedSyns(8 * this.maxAttempts);
     this.parkAbove = opts.parkAbove ?? 10_000;
   }
 
@@ -123,9 +130,16 @@ export class HandshakeEngine {
     for (;;) {
       const when = heap.peekTime();
       const p = this.parked.size ? this.parked.oldest() : -1;
-      if (p >= 0 && this.parked.deadline(p) <= t && this.parked.deadline(p) < when) { this.wakeParked(p); continue; }
+      if (p >= 0 && this.parked.deadline(p) <= t && this.parked.deadline(p) < when) {
+        this.wakeParked(p);
+        this.events.between?.();
+        continue;
+      }
+      const q = this.quiet.size ? this.quiet.oldest() : -1;
+      if (q >= 0 && this.quiet.deadline(q) <= t) { this.quiet.discard(q); continue; }
       if (when > t) return;
       this.wake(heap.pop()!, false);
+      this.events.between?.();
     }
   }
 
@@ -147,13 +161,14 @@ export class HandshakeEngine {
 
   /** The attempt of this tuple, full or parked (a parked one becomes full again). */
   private findAttempt(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number): Attempt | undefined {
-    return this.attempts.find(version, cli, cport, srv, sport) ?? this.restore(this.parked.find(version, cli, cport, srv, sport));
+    return this.attempts.find(version, cli, cport, srv, sport) ?? this.restore(this.parked, this.parked.find(version, cli, cport, srv, sport))
+      ?? this.restore(this.quiet, this.quiet.find(version, cli, cport, srv, sport));
   }
 
-  private restore(p: number): Attempt | undefined {
+  private restore(store: ParkedSyns, p: number): Attempt | undefined {
     if (p < 0) return undefined;
-    const deadline = this.parked.deadline(p);
-    const a = this.parked.unpark(this.pool.take(), p);
+    const deadline = store.deadline(p);
+    const a = store.unpark(this.pool.take(), p);
     this.attempts.insert(a);
     this.schedule(a, deadline);
     return a;
@@ -188,7 +203,25 @@ export class HandshakeEngine {
   reported(a: Attempt): void {
     a.reported = true;
     if (a.index >= 0 && this.settles(a)) this.settle(a);
+    else if (a.index >= 0 && this.quiets(a)) this.parkQuiet(a);
     else if (a.released) this.pool.give(a);
+  }
+
+  /**
+   * An unanswered attempt, decided and reported, whose wait for late retransmissions can be kept
+   * in compact form: the table is busy, and the quiet store can take it in its deadline order.
+   */
+  private quiets(a: Attempt): boolean {
+    return this.attempts.size > this.parkAbove && a.decided && !a.needsReview && onlySyns(a)
+      && this.quiet.size < this.quiet.limit && this.quiet.accepts(a.lastT + this.linger(a));
+  }
+
+  private parkQuiet(a: Attempt): void {
+    this.attempts.remove(a);
+    this.heap.remove(a);
+    this.quiet.park(a, a.lastT + this.linger(a));
+    this.stats.quieted++;
+    this.pool.give(a);
   }
 
   private settles(a: Attempt): boolean {
@@ -229,7 +262,6 @@ export class HandshakeEngine {
   private release(a: Attempt): void {
     this.heap.remove(a);
     a.released = true;
-    this.events.dropped?.(a);
     if (a.reported) this.pool.give(a);
   }
 
@@ -312,8 +344,12 @@ export class HandshakeEngine {
     let a = this.attempts.findEither(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
     let reversed = this.attempts.reversed;
     if (!a && this.parked.size) {
-      a = this.restore(this.parked.findEither(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport));
+      a = this.restore(this.parked, this.parked.findEither(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport));
       reversed = this.parked.reversed;
+    }
+    if (!a && this.quiet.size) {
+      a = this.restore(this.quiet, this.quiet.findEither(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport));
+      reversed = this.quiet.reversed;
     }
     if (!a && this.settledPacket(p, m)) return;
     if (!a) {
@@ -732,9 +768,9 @@ export class HandshakeEngine {
     return this.parked.limit;
   }
 
-  /** Attempts held now: full, parked (compact, unanswered) and settled (compact, established). */
-  held(): { attempts: number; parked: number; settled: number } {
-    return { attempts: this.attempts.size, parked: this.parked.size, settled: this.settled.size };
+  /** Attempts held now: full, parked (compact, unanswered), quiet (compact, decided) and settled (compact, established). */
+  held(): { attempts: number; parked: number; quiet: number; settled: number } {
+    return { attempts: this.attempts.size, parked: this.parked.size, quiet: this.quiet.size, settled: this.settled.size };
   }
 
   /** Most common TTL of the attempt's server host on the attempt's interface, or -1. */
@@ -742,15 +778,32 @@ export class HandshakeEngine {
     return a.host ? a.host.best()[0] : -1;
   }
 
-  /** The capture has ended: decide every attempt still waiting. */
-  finish(): void {
-    const pending: Attempt[] = [];
-    for (const p of this.parked.slots()) pending.push(this.parked.unpark(this.pool.take(), p));
-    for (const a of this.attempts.values()) if (!a.decided || a.needsReview) pending.push(a);
-    pending.sort((x, y) => x.seq - y.seq);
-    for (const a of pending) {
-      this.decide(a, true);
-      a.needsReview = false;
+  /**
+   * The capture has ended: decide every attempt still waiting, in creation order. Parked ones
+   * become full attempts one at a time and are let go at once; `step` is called after each
+   * decision so the caller can report (and so free) them as it goes: a flood may leave hundreds
+   * of thousands parked.
+   */
+  finish(step?: () => void): void {
+    const full: Attempt[] = [];
+    for (const a of this.attempts.values()) if (!a.decided || a.needsReview) full.push(a);
+    full.sort((x, y) => x.seq - y.seq);
+    const parked = this.parked.slots();
+    parked.sort((x, y) => this.parked.seqOf(x) - this.parked.seqOf(y));
+    let i = 0;
+    let j = 0;
+    while (i < full.length || j < parked.length) {
+      let a: Attempt;
+      if (j < parked.length && (i === full.length || this.parked.seqOf(parked[j]) < full[i].seq)) {
+        a = this.parked.unpark(this.pool.take(), parked[j++]);
+        this.decide(a, true);
+        this.release(a);
+      } else {
+        a = full[i++];
+        this.decide(a, true);
+        a.needsReview = false;
+      }
+      step?.();
     }
   }
 }

@@ -7,11 +7,16 @@
  * flood is still called `filtered` or `backlog-drop` rather than cut short, and a packet that
  * concerns it turns it back into an Attempt.
  *
+ * The engine keeps a second store of the same form for unanswered attempts already decided and
+ * reported, waiting out their quiet time (a late SYN retransmission must find its attempt, not
+ * start a new one): a flood's decided SYNs would otherwise fill the table with full attempts.
+ *
  * Storage is a ring in parking order, which is deadline order (the engine parks the attempt due
  * soonest), so the oldest entry is always at the head; an entry restored early leaves a hole that
  * the head skips. A small open-addressing index finds an entry by its tuple.
  */
 import { hashTuple } from '../flow/table.js';
+import { VERDICTS } from '../model/verdict.js';
 import { MAX_FRAMES, type Attempt } from './attempt.js';
 import type { EndpointEntry, HostEntry } from './evidence.js';
 
@@ -19,10 +24,11 @@ import type { EndpointEntry, HostEntry } from './evidence.js';
 const K = 12; // version, c0..c3, s0..s3, cport, sport, hash
 const KH = 11;
 const D = 10; // seq, file, isn, startSec, startNsec, t0, lastSynT, prevSynT, lastT, deadline
-const I = 7; // tsDigits, ifKey, synCount, synDataLen, dupFrames, bits, frame count
+const I = 8; // tsDigits, ifKey, synCount, synDataLen, dupFrames, bits, frame count, verdict
 const BIT_REUSE = 1;
 const BIT_TRUNCATED = 2;
 const BIT_RETRANSMIT_SEEN = 4; // history "ST" rather than "S"
+const BIT_REVISED = 8;
 
 export class ParkedSyns {
   private cap = 0;
@@ -75,9 +81,11 @@ export class ParkedSyns {
     const n = this.ints;
     const ib = s * I;
     n[ib] = a.tsDigits; n[ib + 1] = a.ifKey; n[ib + 2] = a.synCount; n[ib + 3] = a.synDataLen; n[ib + 4] = a.dupFrames;
-    n[ib + 5] = (a.portReuse ? BIT_REUSE : 0) | (a.truncated ? BIT_TRUNCATED : 0) | (a.history === 'ST' ? BIT_RETRANSMIT_SEEN : 0);
+    n[ib + 5] = (a.portReuse ? BIT_REUSE : 0) | (a.truncated ? BIT_TRUNCATED : 0) | (a.history === 'ST' ? BIT_RETRANSMIT_SEEN : 0)
+      | (a.revised ? BIT_REVISED : 0);
     const count = Math.min(a.synFrames.length, MAX_FRAMES);
     n[ib + 6] = count;
+    n[ib + 7] = a.decided ? VERDICTS.indexOf(a.verdict) + 1 : 0;
     for (let i = 0; i < count; i++) this.frames[s * MAX_FRAMES + i] = a.synFrames[i];
     this.hosts[s] = a.host;
     this.endpoints[s] = a.endpoint;
@@ -128,6 +136,10 @@ export class ParkedSyns {
     return this.used > 0 ? this.head : -1;
   }
 
+  seqOf(slot: number): number {
+    return this.dbl[slot * D];
+  }
+
   deadline(slot: number): number {
     return this.dbl[slot * D + 9];
   }
@@ -154,11 +166,25 @@ export class ParkedSyns {
     a.portReuse = (bits & BIT_REUSE) !== 0;
     a.truncated = (bits & BIT_TRUNCATED) !== 0;
     a.history = bits & BIT_RETRANSMIT_SEEN ? 'ST' : 'S';
+    a.revised = (bits & BIT_REVISED) !== 0;
+    const verdict = n[ib + 7];
+    if (verdict > 0) {
+      // Parked after its final report (see HandshakeEngine.reported): a later packet can only
+      // make a revision, compared with this verdict.
+      a.decided = true;
+      a.reported = true;
+      a.verdict = VERDICTS[verdict - 1];
+    }
     for (let i = 0; i < n[ib + 6]; i++) a.synFrames.push(this.frames[s * MAX_FRAMES + i]);
     a.host = this.hosts[s];
     a.endpoint = this.endpoints[s];
     this.remove(s, a.hash);
     return a;
+  }
+
+  /** Lets the attempt in this slot go without taking it out. */
+  discard(s: number): void {
+    this.remove(s, this.keys[s * K + KH]);
   }
 
   /** Every parked slot, oldest first (a snapshot). */
@@ -238,7 +264,12 @@ export class ParkedSyns {
 
 /** An attempt that may be parked: undecided, and nothing but its own SYNs seen. */
 export function isSynOnly(a: Attempt): boolean {
-  return !a.decided && a.synAckT < 0 && a.rstT < 0 && a.icmpT < 0 && a.cliRstT < 0 && a.cliFinFrame === 0
+  return !a.decided && onlySyns(a);
+}
+
+/** Nothing but the client's own SYNs seen: the compact form holds all the attempt knows. */
+export function onlySyns(a: Attempt): boolean {
+  return a.synAckT < 0 && a.rstT < 0 && a.icmpT < 0 && a.cliRstT < 0 && a.cliFinFrame === 0
     && a.cliDataFrame === 0 && a.invalidRstFrame === 0 && (a.history === 'S' || a.history === 'ST');
 }
 
