@@ -240,15 +240,19 @@ export class ParkedSyns {
     const live = new Uint8Array(cap);
     const hosts: Array<HostEntry | null> = new Array(cap).fill(null);
     const endpoints: Array<EndpointEntry | null> = new Array(cap).fill(null);
-    for (let i = 0; i < this.used; i++) {
-      const s = (this.head + i) % this.cap;
-      keys.set(this.keys.subarray(s * K, s * K + K), i * K);
-      dbl.set(this.dbl.subarray(s * D, s * D + D), i * D);
-      ints.set(this.ints.subarray(s * I, s * I + I), i * I);
-      frames.set(this.frames.subarray(s * MAX_FRAMES, s * MAX_FRAMES + MAX_FRAMES), i * MAX_FRAMES);
-      live[i] = this.live[s];
-      hosts[i] = this.hosts[s];
-      endpoints[i] = this.endpoints[s];
+    // The used slots are at most two runs: head to the end of the ring, then from its start.
+    const first = Math.min(this.used, this.cap - this.head);
+    for (const [from, to, n] of [[this.head, 0, first], [0, first, this.used - first]]) {
+      if (n === 0) continue;
+      keys.set(this.keys.subarray(from * K, (from + n) * K), to * K);
+      dbl.set(this.dbl.subarray(from * D, (from + n) * D), to * D);
+      ints.set(this.ints.subarray(from * I, (from + n) * I), to * I);
+      frames.set(this.frames.subarray(from * MAX_FRAMES, (from + n) * MAX_FRAMES), to * MAX_FRAMES);
+      live.set(this.live.subarray(from, from + n), to);
+      for (let i = 0; i < n; i++) {
+        hosts[to + i] = this.hosts[from + i];
+        endpoints[to + i] = this.endpoints[from + i];
+      }
     }
     this.keys = keys; this.dbl = dbl; this.ints = ints; this.frames = frames; this.live = live;
     this.hosts = hosts; this.endpoints = endpoints;
