@@ -21,7 +21,7 @@ import { VERDICTS, type Verdict } from './model/verdict.js';
 import { attemptReport } from './report/attempt.js';
 import { localFrames, type FrameFiles } from './report/attempt-json.js';
 import { EndpointTable } from './report/endpoints.js';
-import type { JsonReportWriter } from './report/json-stream.js';
+import type { AttemptJsonSink } from './report/json-stream.js';
 import type { AttemptReport, Report, Summary } from './report/model.js';
 import { parseIp } from './util/ip.js';
 import { isoTime } from './util/time.js';
@@ -35,7 +35,7 @@ export interface AnalyzeOptions extends EngineOptions {
    * Writes each attempt's final report into this JSON document, in order of first SYN (the
    * CLI's `--format json`), straight from the engine's state: no report object is built for it.
    */
-  jsonWriter?: JsonReportWriter;
+  jsonWriter?: AttemptJsonSink;
   /** Called when a verdict already reported changes (an answer after the timeout). */
   onRevision?: (a: AttemptReport, previous: Verdict) => void;
   onWarning?: (text: string) => void;

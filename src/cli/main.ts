@@ -17,7 +17,7 @@ import { isVerdict, type Verdict } from '../model/verdict.js';
 import { compareExpect, formatExpect, parseExpect } from '../report/expect.js';
 import { formatInfoText } from '../report/info-text.js';
 import { formatTable } from '../report/table.js';
-import { JsonReportWriter } from '../report/json-stream.js';
+import { JsonReportWriter, ParallelJsonReportWriter } from '../report/json-stream.js';
 import { Progress } from './progress.js';
 import { registerLive } from './live.js';
 import { parseIp } from '../util/ip.js';
@@ -74,6 +74,7 @@ export function buildProgram(): Command {
     .option('--no-hints', 'table format: leave out the next-step commands')
     .option('-q, --quiet', 'no progress display on the terminal')
     .option('--max-attempts <n>', 'most attempts held undecided at once (a SYN flood beyond it is decided early, with a warning)')
+    .addOption(new Option('--workers <n>', 'json format: 2 writes the attempts\' JSON in a second thread while the analysis goes on (same output)').choices(['1', '2']).default('1'))
     .action(async (files: string[], o: AnalyzeCliOptions) => {
       if (files.filter((f) => f === '-').length > 1) throw new SynscopeError('ERR_USAGE', 'standard input (-) can be named only once');
       const failOn = parseVerdictList(o.failOn);
@@ -96,7 +97,8 @@ export function buildProgram(): Command {
       }
       const ndjson = o.format === 'ndjson';
       const line = (obj: unknown) => process.stdout.write(`${JSON.stringify(obj)}\n`);
-      const json = o.format === 'json' ? new JsonReportWriter((s) => process.stdout.write(s)) : null;
+      const toStdout = (s: string | Uint8Array) => process.stdout.write(s);
+      const json = o.format !== 'json' ? null : o.workers === '2' ? new ParallelJsonReportWriter(toStdout, () => process.exit(0)) : new JsonReportWriter(toStdout);
       // Every attempt is kept only when something needs the list; otherwise memory stays bounded.
       const collect = Boolean(expected || o.writeExpect || o.details);
       const progress = Progress.wanted(o.quiet) ? new Progress() : null;
@@ -109,7 +111,7 @@ export function buildProgram(): Command {
         collect,
         onAttempt: ndjson ? (a) => line({ type: 'attempt', ...a }) : undefined,
         jsonWriter: json ?? undefined,
-        drain: stdoutRoom,
+        drain: json instanceof ParallelJsonReportWriter ? () => json.room() ?? stdoutRoom() : stdoutRoom,
         onWarning: ndjson ? (w) => line({ type: 'warning', message: w }) : undefined,
       });
       progress?.done();
@@ -117,7 +119,7 @@ export function buildProgram(): Command {
         for (const e of report.endpoints) line({ type: 'endpoint', ...e });
         line({ type: 'summary', ...report.summary });
       } else if (json) {
-        json.end(report.endpoints, report.summary);
+        await json.end(report.endpoints, report.summary);
       } else {
         process.stdout.write(formatTable(report, { details: o.details, hints: o.hints, width: process.stdout.columns }));
       }
@@ -163,6 +165,7 @@ interface AnalyzeCliOptions {
   hints: boolean;
   maxAttempts?: string;
   quiet?: boolean;
+  workers: '1' | '2';
 }
 
 function positiveInt(s: string, option: string): number {

@@ -51,3 +51,8 @@ export function isVerdict(s: string): s is Verdict {
 export type Flag =
   | 'syn-retransmit' | 'synack-retransmit' | 'backlog-drop' | 'ttl-mismatch' | 'port-reuse' | 'truncated'
   | 'invalid-rst' | 'late-answer' | 'duplicate-frames' | 'data-unacked' | 'syn-cookie';
+
+export const FLAGS: readonly Flag[] = [
+  'syn-retransmit', 'synack-retransmit', 'backlog-drop', 'ttl-mismatch', 'port-reuse', 'truncated',
+  'invalid-rst', 'late-answer', 'duplicate-frames', 'data-unacked', 'syn-cookie',
+];

@@ -4,11 +4,39 @@
  * `JSON.stringify(attemptReport(a, ...))` (with multi-file frames localised as the analysis
  * does), without the report object, its nested objects and the intermediate strings.
  */
-import type { Attempt } from '../handshake/attempt.js';
 import { hopsOf } from '../handshake/classify.js';
 import { icmpMeaning } from '../handshake/icmp-names.js';
+import type { Flag, Verdict } from '../model/verdict.js';
 import { ipv6ToString } from '../util/ip.js';
 import { textBytes, type JsonOut } from './json-out.js';
+
+/** What writeAttemptJson reads of an attempt: the engine's Attempt, or one unpacked in the JSON worker. */
+export interface AttemptFields {
+  readonly version: number;
+  readonly c0: number; readonly c1: number; readonly c2: number; readonly c3: number;
+  readonly cport: number;
+  readonly verdict: Verdict;
+  readonly flags: readonly Flag[];
+  readonly synCount: number;
+  readonly synAckT: number;
+  readonly synBeforeAckT: number;
+  readonly rstT: number;
+  readonly icmpT: number;
+  readonly t0: number;
+  readonly frames: readonly number[];
+  readonly synFrames: readonly number[];
+  readonly file: number;
+  readonly reason: string;
+  readonly history: string;
+  readonly isn: number;
+  readonly synAckTtl: number;
+  readonly rstTtl: number;
+  readonly icmpTtl: number;
+  readonly icmpType: number;
+  readonly icmpCode: number;
+  readonly icmpFamily: number;
+  icmpSenderIp(): string;
+}
 
 /** The analysis' input files and their frame numbering (see Analysis.beginFile). */
 export interface FrameFiles {
@@ -126,7 +154,7 @@ export interface ServerText {
  * server endpoint (address `a.serverIp()`, port `a.sport`) and `start` the ISO time of the first
  * SYN, both at hand in the caller.
  */
-export function writeAttemptJson(out: JsonOut, a: Attempt, server: ServerText, serverTtl: number, start: string, ff: FrameFiles): void {
+export function writeAttemptJson(out: JsonOut, a: AttemptFields, server: ServerText, serverTtl: number, start: string, ff: FrameFiles): void {
   out.bytes(CLIENT);
   if (a.version === 4) {
     const w = a.c0;

@@ -17,7 +17,8 @@ export class JsonOut {
   private buf: Buffer;
   private pos = 0;
 
-  constructor(private readonly sink: ChunkSink, private readonly chunkSize = 1 << 16) {
+  /** `reuse`: the sink is done with a chunk when it returns (a synchronous write), so one buffer serves. */
+  constructor(private readonly sink: ChunkSink, private readonly chunkSize = 1 << 16, private readonly reuse = false) {
     this.buf = Buffer.allocUnsafe(chunkSize);
   }
 
@@ -32,7 +33,7 @@ export class JsonOut {
   drain(): void {
     if (this.pos === 0) return;
     this.sink(this.buf.subarray(0, this.pos));
-    this.buf = Buffer.allocUnsafe(this.chunkSize);
+    if (!this.reuse || this.buf.length !== this.chunkSize) this.buf = Buffer.allocUnsafe(this.chunkSize);
     this.pos = 0;
   }
 

@@ -2,12 +2,20 @@
  * Writes the contract's JSON document while the analysis runs: the attempts array grows as final
  * reports arrive, endpoints and summary close it. Output goes out as UTF-8 in large chunks.
  */
+import { Worker } from 'node:worker_threads';
 import type { Attempt } from '../handshake/attempt.js';
 import { writeAttemptJson, type FrameFiles, type ServerText } from './attempt-json.js';
+import { RecordBatch } from './attempt-record.js';
+import type { FromWorker, ToWorker } from './json-worker.js';
 import { JsonOut, type ChunkSink } from './json-out.js';
 import type { EndpointReport, Summary } from './model.js';
 
-export class JsonReportWriter {
+/** Where the analysis writes each attempt's final report (see Analysis, `jsonWriter`). */
+export interface AttemptJsonSink {
+  attemptFrom(a: Attempt, server: ServerText, serverTtl: number, start: string, ff: FrameFiles): void;
+}
+
+export class JsonReportWriter implements AttemptJsonSink {
   private readonly out: JsonOut;
   private count = 0;
 
@@ -28,3 +36,118 @@ export class JsonReportWriter {
     this.out.drain();
   }
 }
+
+/**
+ * The same document, with the attempts written by a worker thread (`--workers 2`): the main thread
+ * packs each attempt into a batch in shared memory (see attempt-record.ts) and goes on with the
+ * analysis while the worker writes the batch's JSON to standard output. The head of the document
+ * is written before the worker starts, the tail after it has finished the last batch. When every
+ * batch is out, `room()` makes reading wait for the worker, as it waits for a slow stdout.
+ */
+export class ParallelJsonReportWriter implements AttemptJsonSink {
+  private readonly worker: Worker;
+  private readonly free: RecordBatch[] = [];
+  private batch: RecordBatch;
+  private inFlight = 0;
+  private count = 0;
+  private nextServer = 0;
+  private readonly serverIds = new WeakMap<ServerText, number>();
+  private filesSent = 0;
+  private failure: Error | null = null;
+  private waiting: (() => void) | null = null;
+
+  /** `write` must be synchronous for the head (process.stdout on Linux is, for files and pipes). */
+  constructor(private readonly write: ChunkSink, onPipeClosed: () => void) {
+    write('{\n"attempts": [');
+    for (let i = 0; i < BATCHES; i++) this.free.push(new RecordBatch(i));
+    this.batch = this.free.pop()!;
+    this.worker = new Worker(new URL('./json-worker.js', import.meta.url));
+    const init: ToWorker = { kind: 'batches', shared: [...this.free, this.batch].sort((x, y) => x.id - y.id).map((b) => [b.numsShared, b.textShared]) };
+    this.worker.postMessage(init);
+    this.worker.on('message', (m: FromWorker) => {
+      if (m.kind === 'epipe') onPipeClosed();
+      else if (m.kind === 'failed') this.failure = new Error(`the JSON worker failed: ${m.message}`);
+      else {
+        const b = this.all[m.id];
+        b.clear();
+        this.free.push(b);
+        if (--this.inFlight === 0) this.worker.unref();
+      }
+      this.wake();
+    });
+    this.worker.on('error', (e) => { this.failure = e; this.wake(); });
+    // Keeps the process alive only while batches are out (an error elsewhere must not hang it).
+    this.worker.unref();
+    this.all = [...this.free, this.batch].sort((x, y) => x.id - y.id);
+  }
+
+  private readonly all: RecordBatch[];
+
+  private wake(): void {
+    const w = this.waiting;
+    this.waiting = null;
+    w?.();
+  }
+
+  attemptFrom(a: Attempt, server: ServerText, serverTtl: number, start: string, ff: FrameFiles): void {
+    if (ff.files.length !== this.filesSent) {
+      this.send();
+      this.filesSent = ff.files.length;
+      const m: ToWorker = { kind: 'files', files: [...ff.files], frameBase: [...ff.frameBase], filesJson: [...ff.filesJson] };
+      this.worker.postMessage(m);
+    }
+    const sender = a.icmpT >= 0 ? a.icmpSenderIp() : '';
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    const textMax = 3 * (a.reason.length + a.history.length + start.length + sender.length);
+    if (!this.batch.fits(a, textMax)) this.send();
+    let id = this.serverIds.get(server);
+    if (id === undefined) {
+      this.serverIds.set(server, (id = this.nextServer++));
+      this.batch.servers.push([id, server.ip, server.port]);
+    }
+    this.batch.pack(a, id, serverTtl, start, sender);
+    this.count++;
+  }
+
+  /**
+   * Hands the batch being filled to the worker. With none free (the worker is behind and reading
+   * did not wait: a flood decided at once), it waits for one: the thread blocks, briefly.
+   */
+  private send(): void {
+    const b = this.batch;
+    if (b.records === 0 && b.servers.length === 0) return;
+    const m: ToWorker = { kind: 'batch', id: b.id, records: b.records, servers: b.servers };
+    this.worker.postMessage(m);
+    if (this.inFlight++ === 0) this.worker.ref();
+    const next = this.free.pop();
+    if (next) this.batch = next;
+    else this.batch = this.overflow();
+  }
+
+  /** Every shared batch is out: a private one takes the next attempts (rare; see room). */
+  private overflow(): RecordBatch {
+    const b = new RecordBatch(this.all.length);
+    this.all.push(b);
+    const m: ToWorker = { kind: 'batches', shared: this.all.map((x) => [x.numsShared, x.textShared]) };
+    this.worker.postMessage(m);
+    return b;
+  }
+
+  /** Resolves when the worker has caught up enough (null: it has). */
+  room(): Promise<void> | null {
+    if (this.failure) throw this.failure;
+    if (this.free.length > 0) return null;
+    return new Promise((resolve) => { this.waiting = resolve; });
+  }
+
+  async end(endpoints: EndpointReport[], summary: Summary): Promise<void> {
+    this.send();
+    while (this.inFlight > 0 && !this.failure) await new Promise<void>((resolve) => { this.waiting = resolve; });
+    await this.worker.terminate();
+    if (this.failure) throw this.failure;
+    this.write(`${this.count ? '\n' : ''}],\n"endpoints": ${JSON.stringify(endpoints, null, 2)},\n"summary": ${JSON.stringify(summary, null, 2)}\n}\n`);
+  }
+}
+
+/** Shared batches (about 768 KB each, some 1,500 attempts). */
+const BATCHES = 4;

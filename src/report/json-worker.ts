@@ -1,0 +1,78 @@
+/**
+ * The JSON worker (`--workers 2`): writes the attempts of the JSON report from packed records
+ * (see attempt-record.ts) while the main thread goes on with the analysis. It writes to standard
+ * output itself (the main thread wrote the document's head before starting it and writes its tail
+ * after the last batch), so no output bytes cross between threads. Batches live in shared memory;
+ * messages carry only which batch is ready and which is free again, handled in the order sent.
+ */
+import { writeSync } from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import { writeAttemptJson, type FrameFiles, type ServerText } from './attempt-json.js';
+import { UnpackedAttempt } from './attempt-record.js';
+import { JsonOut } from './json-out.js';
+
+export type ToWorker =
+  | { kind: 'batches'; shared: Array<[SharedArrayBuffer, SharedArrayBuffer]> }
+  | { kind: 'files'; files: string[]; frameBase: number[]; filesJson: string[] }
+  | { kind: 'batch'; id: number; records: number; servers: Array<[number, string, number]> };
+
+export type FromWorker =
+  | { kind: 'done'; id: number }
+  /** Standard output is gone (the reader closed the pipe): stop as the main thread does. */
+  | { kind: 'epipe' }
+  | { kind: 'failed'; message: string };
+
+const OUT_FD = 1;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** Writes all of `chunk`, waiting while a non-blocking pipe is full. */
+function writeAll(chunk: Uint8Array): void {
+  let off = 0;
+  while (off < chunk.length) {
+    try {
+      off += writeSync(OUT_FD, chunk, off, chunk.length - off);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      Atomics.wait(pause, 0, 0, 5);
+    }
+  }
+}
+
+const port = parentPort;
+if (port) {
+  let ff: FrameFiles = { files: [], frameBase: [], filesJson: [] };
+  let batches: Array<{ nums: Float64Array; text: Buffer }> = [];
+  const servers = new Map<number, ServerText>();
+  const a = new UnpackedAttempt();
+  const pos = { n: 0, t: 0 };
+  const out = new JsonOut((c) => writeAll(typeof c === 'string' ? Buffer.from(c) : c), 1 << 16, true);
+  let count = 0;
+  port.on('message', (m: ToWorker) => {
+    if (m.kind === 'batches') {
+      batches = m.shared.map(([nums, text]) => ({ nums: new Float64Array(nums), text: Buffer.from(text) }));
+      return;
+    }
+    if (m.kind === 'files') {
+      ff = { files: m.files, frameBase: m.frameBase, filesJson: m.filesJson };
+      return;
+    }
+    for (const [id, ip, p] of m.servers) servers.set(id, { ip, port: p, jsonBytes: null });
+    const b = batches[m.id];
+    pos.n = 0;
+    pos.t = 0;
+    try {
+      for (let i = 0; i < m.records; i++) {
+        a.unpack(b.nums, b.text, pos);
+        out.ascii(count++ ? ',\n' : '\n');
+        writeAttemptJson(out, a, servers.get(a.serverId)!, a.serverTtl, a.start, ff);
+      }
+      out.drain();
+    } catch (e) {
+      const reply: FromWorker = (e as NodeJS.ErrnoException).code === 'EPIPE' ? { kind: 'epipe' } : { kind: 'failed', message: String((e as Error).stack ?? e) };
+      port.postMessage(reply);
+      return;
+    }
+    const reply: FromWorker = { kind: 'done', id: m.id };
+    port.postMessage(reply);
+  });
+}
