@@ -22,6 +22,8 @@ const HISTORY_MAX = 24;
  */
 export type HistoryLetter = 'S' | 'h' | 'A' | 'D' | 'd' | 'a' | 'F' | 'f' | 'R' | 'r' | 'T' | 't' | 'i' | 'x';
 
+let nextUid = 0;
+
 export class Attempt extends FlowKey {
   /** Order of creation (first SYN). */
   seq!: number;
@@ -121,8 +123,8 @@ export class Attempt extends FlowKey {
 
   /** Next time the engine should look at this attempt. */
   wakeAt!: number;
-  /** Its slot in the engine's wake-up queue (-1: not queued). */
-  heapPos!: number;
+  /** A number of this object's own, for the engine's wake-up queue (kept when the object is reused). */
+  readonly uid = nextUid++;
   /** The engine has let it go (see HandshakeEngine.release). */
   released!: boolean;
 
@@ -204,7 +206,6 @@ export class Attempt extends FlowKey {
     this.host = null;
     this.endpoint = null;
     this.wakeAt = Infinity;
-    this.heapPos = -1;
     this.released = false;
   }
 

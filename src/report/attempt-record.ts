@@ -47,9 +47,21 @@ export class RecordBatch {
   }
 
   private str(s: string): void {
-    const len = this.text.write(s, this.t, 'utf8');
-    this.nums[this.n++] = len;
-    this.t += len;
+    // Reasons and histories are ASCII: copied in a loop, cheaper than a call into Buffer.write
+    // for strings this short; anything else goes through it as UTF-8.
+    const text = this.text;
+    const start = this.t;
+    let t = start;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        t = start + text.write(s, start, 'utf8');
+        break;
+      }
+      text[t++] = c;
+    }
+    this.nums[this.n++] = t - start;
+    this.t = t;
   }
 
   pack(a: Attempt, serverId: number, serverTtl: number, start: string, icmpSender: string): void {
