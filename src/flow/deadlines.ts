@@ -81,25 +81,24 @@ export class DeadlineHeap<T extends Queued> {
   private up(i: number, item: T, time: number): void {
     const t = this.times;
     const it = this.items;
-    const pos = this.pos;
     while (i > 0) {
       const parent = (i - 1) >> 2;
       if (t[parent] <= time) break;
-      const p = it[parent];
-      t[i] = t[parent];
-      it[i] = p;
-      pos[p.uid] = i + 1;
+      this.place(i, it[parent], t[parent]);
       i = parent;
     }
-    t[i] = time;
-    it[i] = item;
-    pos[item.uid] = i + 1;
+    this.place(i, item, time);
+  }
+
+  private place(i: number, item: T, time: number): void {
+    this.times[i] = time;
+    this.items[i] = item;
+    this.pos[item.uid] = i + 1;
   }
 
   private down(i: number, item: T, time: number): void {
     const t = this.times;
     const it = this.items;
-    const pos = this.pos;
     const n = it.length;
     for (;;) {
       const first = 4 * i + 1;
@@ -108,14 +107,9 @@ export class DeadlineHeap<T extends Queued> {
       let c = first;
       for (let k = first + 1; k < last; k++) if (t[k] < t[c]) c = k;
       if (t[c] >= time) break;
-      const child = it[c];
-      t[i] = t[c];
-      it[i] = child;
-      pos[child.uid] = i + 1;
+      this.place(i, it[c], t[c]);
       i = c;
     }
-    t[i] = time;
-    it[i] = item;
-    pos[item.uid] = i + 1;
+    this.place(i, item, time);
   }
 }
