@@ -23,6 +23,9 @@ const HISTORY_MAX = 24;
 export type HistoryLetter = 'S' | 'h' | 'A' | 'D' | 'd' | 'a' | 'F' | 'f' | 'R' | 'r' | 'T' | 't' | 'i' | 'x';
 
 let nextUid = 0;
+/** Until the first decision (which brings arrays of its own): shared, and frozen so nothing adds to them. */
+const NO_FLAGS: Flag[] = Object.freeze([]) as unknown as Flag[];
+const NO_FRAMES: number[] = Object.freeze([]) as unknown as number[];
 
 export class Attempt extends FlowKey {
   /** Order of creation (first SYN). */
@@ -198,9 +201,9 @@ export class Attempt extends FlowKey {
     this.decided = false;
     this.reported = false;
     this.verdict = 'incomplete';
-    this.flags = [];
+    this.flags = NO_FLAGS;
     this.reason = '';
-    this.frames = [];
+    this.frames = NO_FRAMES;
     this.revised = false;
     this.needsReview = false;
     this.host = null;

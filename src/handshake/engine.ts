@@ -291,7 +291,7 @@ export class HandshakeEngine {
     const ep = a.endpoint;
     const until = a.synAckT >= 0 ? a.synAckT : this.now;
     const [alive, aliveFrame] = ep ? ep.between(a.t0, until, a.synAckFrame) : [0, 0];
-    const serverIp = a.serverIp();
+    const serverIp = ep ? (ep.ipText ??= a.serverIp()) : a.serverIp();
     return {
       now: this.now,
       final,
@@ -303,7 +303,7 @@ export class HandshakeEngine {
       serverLabelNonZero: host?.labelNonZero ?? 0,
       aliveCount: alive,
       aliveFrame,
-      server: endpointToString(serverIp, a.sport),
+      server: ep ? (ep.text ??= endpointToString(serverIp, a.sport)) : endpointToString(serverIp, a.sport),
       serverIp,
       icmpSender: a.icmpSenderIp(),
     };

@@ -52,6 +52,9 @@ export class EndpointEntry extends FlowKey {
   /** The server host's entry for the capture interface `hostIfKey` (a lookup saved per attempt). */
   host: HostEntry | null = null;
   hostIfKey = -1;
+  /** Its address and `ip:port` as text, made once for the reasons of all its attempts. */
+  ipText: string | null = null;
+  text: string | null = null;
   readonly times = new Float64Array(ALIVE_RING).fill(-Infinity);
   readonly frames = new Float64Array(ALIVE_RING);
   n = 0;
