@@ -9,13 +9,16 @@ export interface Queued {
  * forgotten flow leaves at once: no stale entries pile up behind long deadlines (an established
  * connection may wait minutes), and no per-wake-up object is allocated.
  *
- * Positions live in a typed array indexed by the item's uid, not in the items: moving an entry
- * then touches only this heap's compact arrays, never the (scattered, cache-cold) flow objects.
+ * Positions live in a typed array indexed by the item's uid, and each slot's uid beside its time:
+ * moving an entry then touches only this heap's compact arrays, never the (scattered, cache-cold)
+ * flow objects.
  * Four children per node halve the levels of a binary heap; comparing four neighbouring times is
  * cheap.
  */
 export class DeadlineHeap<T extends Queued> {
   private times = new Float64Array(1024);
+  /** The uid of the item in each slot (read here, not from the item: that would touch it). */
+  private uids = new Int32Array(1024);
   private items: T[] = [];
   /** Position + 1 of each uid's item; 0: not queued. */
   private pos = new Int32Array(1024);
@@ -26,6 +29,12 @@ export class DeadlineHeap<T extends Queued> {
 
   peekTime(): number {
     return this.items.length ? this.times[0] : Infinity;
+  }
+
+  /** The time the item is queued at (Infinity: not queued). */
+  timeOf(item: T): number {
+    const i = item.uid < this.pos.length ? this.pos[item.uid] - 1 : -1;
+    return i < 0 ? Infinity : this.times[i];
   }
 
   has(item: T): boolean {
@@ -44,16 +53,19 @@ export class DeadlineHeap<T extends Queued> {
     if (i < 0) {
       const n = this.items.length;
       if (n === this.times.length) {
-        const grown = new Float64Array(n * 2);
-        grown.set(this.times);
-        this.times = grown;
+        const times = new Float64Array(n * 2);
+        times.set(this.times);
+        this.times = times;
+        const uids = new Int32Array(n * 2);
+        uids.set(this.uids);
+        this.uids = uids;
       }
       this.items.push(item);
-      this.up(n, item, time);
+      this.up(n, item, time, u);
     } else if (time < this.times[i]) {
-      this.up(i, item, time);
+      this.up(i, item, time, u);
     } else {
-      this.down(i, item, time);
+      this.down(i, item, time, u);
     }
   }
 
@@ -66,8 +78,9 @@ export class DeadlineHeap<T extends Queued> {
     const n = this.items.length;
     if (i === n) return;
     const lastT = this.times[n];
-    if (lastT < this.times[i]) this.up(i, last, lastT);
-    else this.down(i, last, lastT);
+    const lastU = this.uids[n];
+    if (lastT < this.times[i]) this.up(i, last, lastT, lastU);
+    else this.down(i, last, lastT, lastU);
   }
 
   /** Removes and returns the earliest item (its time was peekTime()). */
@@ -78,25 +91,26 @@ export class DeadlineHeap<T extends Queued> {
     return top;
   }
 
-  private up(i: number, item: T, time: number): void {
+  private up(i: number, item: T, time: number, uid: number): void {
     const t = this.times;
     const it = this.items;
     while (i > 0) {
       const parent = (i - 1) >> 2;
       if (t[parent] <= time) break;
-      this.place(i, it[parent], t[parent]);
+      this.place(i, it[parent], t[parent], this.uids[parent]);
       i = parent;
     }
-    this.place(i, item, time);
+    this.place(i, item, time, uid);
   }
 
-  private place(i: number, item: T, time: number): void {
+  private place(i: number, item: T, time: number, uid: number): void {
     this.times[i] = time;
+    this.uids[i] = uid;
     this.items[i] = item;
-    this.pos[item.uid] = i + 1;
+    this.pos[uid] = i + 1;
   }
 
-  private down(i: number, item: T, time: number): void {
+  private down(i: number, item: T, time: number, uid: number): void {
     const t = this.times;
     const it = this.items;
     const n = it.length;
@@ -107,9 +121,9 @@ export class DeadlineHeap<T extends Queued> {
       let c = first;
       for (let k = first + 1; k < last; k++) if (t[k] < t[c]) c = k;
       if (t[c] >= time) break;
-      this.place(i, it[c], t[c]);
+      this.place(i, it[c], t[c], this.uids[c]);
       i = c;
     }
-    this.place(i, item, time);
+    this.place(i, item, time, uid);
   }
 }

@@ -138,7 +138,9 @@ export class HandshakeEngine {
       const q = this.quiet.size ? this.quiet.oldest() : -1;
       if (q >= 0 && this.quiet.deadline(q) <= t) { this.quiet.discard(q); continue; }
       if (when > t) return;
-      this.wake(heap.pop()!, false);
+      const a = heap.pop()!;
+      if (a.wakeAt > t) { heap.set(a, a.wakeAt); continue; } // its deadline moved later
+      this.wake(a, false);
       this.events.between?.();
     }
   }
@@ -174,9 +176,14 @@ export class HandshakeEngine {
     return a;
   }
 
+  /**
+   * Most packets move an attempt's deadline later; the queue is only told when it moves earlier.
+   * A wake-up that comes before `wakeAt` is queued again for then (see advance): one move
+   * instead of one per packet, in a queue whose arrays are cold by the time the next packet comes.
+   */
   private schedule(a: Attempt, t: number): void {
     a.wakeAt = t;
-    this.heap.set(a, t);
+    if (t < this.heap.timeOf(a)) this.heap.set(a, t);
   }
 
   private wake(a: Attempt, final: boolean): void {
