@@ -247,3 +247,13 @@ test('a jump in time that decides a flood at once hands out final reports as it 
   // Decided but not yet reported: never more than twice the report queue's limit (20,000), not all n.
   assert.ok(most <= 40_001, `${most} attempts decided and waiting for their final report at once`);
 });
+
+test('SYNs arriving faster than they can age 0.2 s are parked young once the table holds twice parkAbove', () => {
+  const steps: Step[] = [];
+  for (let i = 0; i < 3000; i++) steps.push(syn(i / 30_000, i)); // 3,000 SYNs in 0.1 s
+  let held: ReturnType<Analysis['engine']['held']> | undefined;
+  const { report } = run(steps, { parkAbove: 100 }, (an) => { held = an.engine.held(); });
+  assert.ok(held!.attempts <= 2 * 100 + 8, JSON.stringify(held));
+  assert.equal(held!.attempts + held!.parked, 3000, JSON.stringify(held));
+  assert.deepEqual(verdicts(report), { incomplete: 3000 });
+});

@@ -520,7 +520,8 @@ export class HandshakeEngine {
       const a = this.young.peek();
       if (!a) return;
       if (a.index < 0 || !isSynOnly(a)) { this.young.pop(); continue; } // answered, decided or gone
-      if (this.attempts.size <= this.parkAbove || this.now - a.t0 < 0.2) return; // most answers come sooner: no restore
+      // Most answers come within 0.2 s (then there is nothing to restore), unless attempts pile up faster.
+      if (this.attempts.size <= this.parkAbove || (this.now - a.t0 < 0.2 && this.attempts.size <= 2 * this.parkAbove)) return;
       if (!this.parked.accepts(a.wakeAt) || this.parked.size >= this.parked.limit) return;
       this.young.pop();
       this.park(a);
