@@ -100,3 +100,15 @@ test('a reader that closes the pipe early: exit 0, nothing on stderr', async () 
   assert.equal(status, 0, err);
   assert.equal(err, '');
 });
+
+test('an input error before any attempt leaves stdout empty, as with one thread; --workers 2 is for --format json', () => {
+  for (const workers of ['1', '2']) {
+    const r = json(['no-such-file.pcap'], workers);
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(r.stdout.length, 0, `--workers ${workers} wrote ${r.stdout.toString()}`);
+    assert.match(r.stderr, /^synscope: no-such-file\.pcap: no such file/);
+  }
+  const r = spawnSync(process.execPath, [bin, 'analyze', 'fixtures/basic-v4-client.pcap', '--workers', '2'], { cwd: root, encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /^synscope: --workers 2 speeds up --format json only/);
+});

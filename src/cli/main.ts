@@ -77,6 +77,7 @@ export function buildProgram(): Command {
     .addOption(new Option('--workers <n>', 'json format: 2 writes the attempts\' JSON in a second thread while the analysis goes on (same output)').choices(['1', '2']).default('1'))
     .action(async (files: string[], o: AnalyzeCliOptions) => {
       if (files.filter((f) => f === '-').length > 1) throw new SynscopeError('ERR_USAGE', 'standard input (-) can be named only once');
+      if (o.workers === '2' && o.format !== 'json') throw new SynscopeError('ERR_USAGE', `--workers 2 speeds up --format json only; leave it out with --format ${o.format}`);
       const failOn = parseVerdictList(o.failOn);
       const timeout = Number(o.handshakeTimeout);
       if (!Number.isFinite(timeout) || timeout <= 0) throw new SynscopeError('ERR_USAGE', `--handshake-timeout must be a number of seconds above 0, not "${o.handshakeTimeout}"`);

@@ -41,7 +41,7 @@ export class JsonReportWriter implements AttemptJsonSink {
  * The same document, with the attempts written by a worker thread (`--workers 2`): the main thread
  * packs each attempt into a batch in shared memory (see attempt-record.ts) and goes on with the
  * analysis while the worker writes the batch's JSON to standard output. The head of the document
- * is written before the worker starts, the tail after it has finished the last batch. When every
+ * is written before the first batch goes to the worker, the tail after it has finished the last. When every
  * batch is out, `room()` makes reading wait for the worker, as it waits for a slow stdout.
  */
 export class ParallelJsonReportWriter implements AttemptJsonSink {
@@ -57,8 +57,10 @@ export class ParallelJsonReportWriter implements AttemptJsonSink {
   private waiting: (() => void) | null = null;
 
   /** `write` must be synchronous for the head (process.stdout on Linux is, for files and pipes). */
+  /** The document's head is written with the first batch (an input error before it leaves stdout empty). */
+  private headWritten = false;
+
   constructor(private readonly write: ChunkSink, onPipeClosed: () => void) {
-    write('{\n"attempts": [');
     for (let i = 0; i < BATCHES; i++) this.free.push(new RecordBatch(i));
     this.batch = this.free.pop()!;
     this.worker = new Worker(new URL('./json-worker.js', import.meta.url));
@@ -117,6 +119,7 @@ export class ParallelJsonReportWriter implements AttemptJsonSink {
     const b = this.batch;
     if (b.records === 0 && b.servers.length === 0) return;
     const m: ToWorker = { kind: 'batch', id: b.id, records: b.records, servers: b.servers };
+    this.head();
     this.worker.postMessage(m);
     if (this.inFlight++ === 0) this.worker.ref();
     const next = this.free.pop();
@@ -133,6 +136,12 @@ export class ParallelJsonReportWriter implements AttemptJsonSink {
     return b;
   }
 
+  private head(): void {
+    if (this.headWritten) return;
+    this.headWritten = true;
+    this.write('{\n"attempts": [');
+  }
+
   /** Resolves when the worker has caught up enough (null: it has). */
   room(): Promise<void> | null {
     if (this.failure) throw this.failure;
@@ -145,6 +154,7 @@ export class ParallelJsonReportWriter implements AttemptJsonSink {
     while (this.inFlight > 0 && !this.failure) await new Promise<void>((resolve) => { this.waiting = resolve; });
     await this.worker.terminate();
     if (this.failure) throw this.failure;
+    this.head();
     this.write(`${this.count ? '\n' : ''}],\n"endpoints": ${JSON.stringify(endpoints, null, 2)},\n"summary": ${JSON.stringify(summary, null, 2)}\n}\n`);
   }
 }
