@@ -36,6 +36,10 @@ export class RecordBatch {
     this.text = Buffer.from(this.textShared);
   }
 
+  /** Handed to the worker and not yet given back; `use` numbers the handing. */
+  out = false;
+  use = 0;
+
   clear(): void {
     this.n = this.t = this.records = 0;
     this.servers = [];

@@ -46,44 +46,47 @@ export class JsonReportWriter implements AttemptJsonSink {
  */
 export class ParallelJsonReportWriter implements AttemptJsonSink {
   private readonly worker: Worker;
+  /** Every batch, by id. */
+  private readonly all: RecordBatch[] = [];
   private readonly free: RecordBatch[] = [];
+  /** Batches with the worker, in the order sent (the order it finishes them). */
+  private readonly queue: RecordBatch[] = [];
+  /** Shared with the worker: 1 while a batch is its (see ToWorker). */
+  private readonly state = new Int32Array(new SharedArrayBuffer(4 * BATCHES));
   private batch: RecordBatch;
   private inFlight = 0;
+  private uses = 0;
   private count = 0;
   private nextServer = 0;
   private readonly serverIds = new WeakMap<ServerText, number>();
   private filesSent = 0;
   private failure: Error | null = null;
   private waiting: (() => void) | null = null;
-
-  /** `write` must be synchronous for the head (process.stdout on Linux is, for files and pipes). */
   /** The document's head is written with the first batch (an input error before it leaves stdout empty). */
   private headWritten = false;
 
+  /**
+   * `write` must be synchronous for the head and tail (process.stdout on Linux is, for files and
+   * pipes): the worker writes to the same file descriptor in between.
+   */
   constructor(private readonly write: ChunkSink, onPipeClosed: () => void) {
-    for (let i = 0; i < BATCHES; i++) this.free.push(new RecordBatch(i));
-    this.batch = this.free.pop()!;
+    for (let i = 0; i < BATCHES; i++) this.all.push(new RecordBatch(i));
+    this.free.push(...this.all.slice(1));
+    this.batch = this.all[0];
     this.worker = new Worker(new URL('./json-worker.js', import.meta.url));
-    const init: ToWorker = { kind: 'batches', shared: [...this.free, this.batch].sort((x, y) => x.id - y.id).map((b) => [b.numsShared, b.textShared]) };
+    const init: ToWorker = { kind: 'batches', shared: this.all.map((b) => [b.numsShared, b.textShared]), state: this.state };
     this.worker.postMessage(init);
     this.worker.on('message', (m: FromWorker) => {
       if (m.kind === 'epipe') onPipeClosed();
       else if (m.kind === 'failed') this.failure = new Error(`the JSON worker failed: ${m.message}`);
-      else {
-        const b = this.all[m.id];
-        b.clear();
-        this.free.push(b);
-        if (--this.inFlight === 0) this.worker.unref();
-      }
+      // (A batch taken back while the main thread waited may be out again, on a later use.)
+      else if (this.all[m.id].out && this.all[m.id].use === m.use) this.returned(this.all[m.id]);
       this.wake();
     });
     this.worker.on('error', (e) => { this.failure = e; this.wake(); });
     // Keeps the process alive only while batches are out (an error elsewhere must not hang it).
     this.worker.unref();
-    this.all = [...this.free, this.batch].sort((x, y) => x.id - y.id);
   }
-
-  private readonly all: RecordBatch[];
 
   private wake(): void {
     const w = this.waiting;
@@ -113,27 +116,44 @@ export class ParallelJsonReportWriter implements AttemptJsonSink {
 
   /**
    * Hands the batch being filled to the worker. With none free (the worker is behind and reading
-   * did not wait: a flood decided at once), it waits for one: the thread blocks, briefly.
+   * did not wait: a flood decided at once), the next attempts go into a new batch.
    */
   private send(): void {
     const b = this.batch;
     if (b.records === 0 && b.servers.length === 0) return;
-    const m: ToWorker = { kind: 'batch', id: b.id, records: b.records, servers: b.servers };
+    b.use = ++this.uses;
+    const m: ToWorker = { kind: 'batch', id: b.id, use: b.use, records: b.records, servers: b.servers };
     this.head();
+    b.out = true;
+    Atomics.store(this.state, b.id, 1);
+    this.queue.push(b);
     this.worker.postMessage(m);
     if (this.inFlight++ === 0) this.worker.ref();
-    const next = this.free.pop();
-    if (next) this.batch = next;
-    else this.batch = this.overflow();
+    this.batch = this.free.pop() ?? this.reclaim();
   }
 
-  /** Every shared batch is out: a private one takes the next attempts (rare; see room). */
-  private overflow(): RecordBatch {
-    const b = new RecordBatch(this.all.length);
-    this.all.push(b);
-    const m: ToWorker = { kind: 'batches', shared: this.all.map((x) => [x.numsShared, x.textShared]) };
-    this.worker.postMessage(m);
-    return b;
+  /**
+   * Every batch is out (the worker is behind and reading did not wait: a flood decided at once):
+   * the thread waits for the worker to finish the oldest, so memory stays bounded.
+   */
+  private reclaim(): RecordBatch {
+    const b = this.queue[0];
+    for (let waited = 0; Atomics.load(this.state, b.id) !== 0; waited++) {
+      if (waited >= 60) throw new Error('the JSON worker stopped answering (no batch finished in 60 s)');
+      Atomics.wait(this.state, b.id, 1, 1000);
+    }
+    this.returned(b);
+    return this.free.pop()!;
+  }
+
+  /** The worker is done with the batch: it takes attempts again. */
+  private returned(b: RecordBatch): void {
+    b.out = false;
+    const i = this.queue.indexOf(b);
+    if (i >= 0) this.queue.splice(i, 1);
+    b.clear();
+    this.free.push(b);
+    if (--this.inFlight === 0) this.worker.unref();
   }
 
   private head(): void {

@@ -12,12 +12,14 @@ import { UnpackedAttempt } from './attempt-record.js';
 import { JsonOut } from './json-out.js';
 
 export type ToWorker =
-  | { kind: 'batches'; shared: Array<[SharedArrayBuffer, SharedArrayBuffer]> }
+  /** `state[id]` is 1 while batch `id` is the worker's: it stores 0 and notifies when done with it. */
+  | { kind: 'batches'; shared: Array<[SharedArrayBuffer, SharedArrayBuffer]>; state: Int32Array<SharedArrayBuffer> }
   | { kind: 'files'; files: string[]; frameBase: number[]; filesJson: string[] }
-  | { kind: 'batch'; id: number; records: number; servers: Array<[number, string, number]> };
+  /** `use` numbers the batches sent: a reply names it, so a late one for a batch since reused is ignored. */
+  | { kind: 'batch'; id: number; use: number; records: number; servers: Array<[number, string, number]> };
 
 export type FromWorker =
-  | { kind: 'done'; id: number }
+  | { kind: 'done'; id: number; use: number }
   /** Standard output is gone (the reader closed the pipe): stop as the main thread does. */
   | { kind: 'epipe' }
   | { kind: 'failed'; message: string };
@@ -42,6 +44,12 @@ const port = parentPort;
 if (port) {
   let ff: FrameFiles = { files: [], frameBase: [], filesJson: [] };
   let batches: Array<{ nums: Float64Array; text: Buffer }> = [];
+  let state: Int32Array<SharedArrayBuffer> = new Int32Array(new SharedArrayBuffer(4));
+  /** The batch is the main thread's again: it may be waiting for it (Atomics.wait), or get the message. */
+  const giveBack = (id: number): void => {
+    Atomics.store(state, id, 0);
+    Atomics.notify(state, id);
+  };
   const servers = new Map<number, ServerText>();
   const a = new UnpackedAttempt();
   const pos = { n: 0, t: 0 };
@@ -50,6 +58,7 @@ if (port) {
   port.on('message', (m: ToWorker) => {
     if (m.kind === 'batches') {
       batches = m.shared.map(([nums, text]) => ({ nums: new Float64Array(nums), text: Buffer.from(text) }));
+      state = m.state;
       return;
     }
     if (m.kind === 'files') {
@@ -68,11 +77,13 @@ if (port) {
       }
       out.drain();
     } catch (e) {
+      giveBack(m.id);
       const reply: FromWorker = (e as NodeJS.ErrnoException).code === 'EPIPE' ? { kind: 'epipe' } : { kind: 'failed', message: String((e as Error).stack ?? e) };
       port.postMessage(reply);
       return;
     }
-    const reply: FromWorker = { kind: 'done', id: m.id };
+    giveBack(m.id);
+    const reply: FromWorker = { kind: 'done', id: m.id, use: m.use };
     port.postMessage(reply);
   });
 }
