@@ -91,6 +91,9 @@ export class HandshakeEngine {
   private readonly parked: ParkedSyns;
   /** Unanswered attempts decided and reported, in compact form until their quiet time ends. */
   private readonly quiet: ParkedSyns;
+  /** Both compact stores, in the order they are searched. */
+  private readonly compact: readonly ParkedSyns[];
+  private compactReversed = false;
   private readonly settled = new SettledFlows();
   private readonly pool = new AttemptPool();
   private readonly parkAbove: number;
@@ -112,6 +115,7 @@ export class HandshakeEngine {
     this.maxAttempts = opts.maxAttempts ?? 100_000;
     this.parked = new ParkedSyns(8 * this.maxAttempts);
     this.quiet = new ParkedSyns(8 * this.maxAttempts);
+    this.compact = [this.parked, this.quiet];
     this.parkAbove = opts.parkAbove ?? 10_000;
   }
 
@@ -163,12 +167,25 @@ export class HandshakeEngine {
 
   /** The attempt of this tuple, full or parked (a parked one becomes full again). */
   private findAttempt(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number): Attempt | undefined {
-    return this.attempts.find(version, cli, cport, srv, sport) ?? this.restore(this.parked, this.parked.find(version, cli, cport, srv, sport))
-      ?? this.restore(this.quiet, this.quiet.find(version, cli, cport, srv, sport));
+    return this.attempts.find(version, cli, cport, srv, sport) ?? this.fromCompact(false, version, cli, cport, srv, sport);
   }
 
-  private restore(store: ParkedSyns, p: number): Attempt | undefined {
-    if (p < 0) return undefined;
+  /**
+   * The attempt of this tuple in a compact store (parked, then quiet), made full again. `either`:
+   * whichever side sent the packet, and `compactReversed` says whether it was the server.
+   */
+  private fromCompact(either: boolean, version: number, a: ArrayLike<number>, aport: number, b: ArrayLike<number>, bport: number): Attempt | undefined {
+    for (const store of this.compact) {
+      if (store.size === 0) continue;
+      const slot = either ? store.findEither(version, a, aport, b, bport) : store.find(version, a, aport, b, bport);
+      if (slot < 0) continue;
+      this.compactReversed = either && store.reversed;
+      return this.restore(store, slot);
+    }
+    return undefined;
+  }
+
+  private restore(store: ParkedSyns, p: number): Attempt {
     const deadline = store.deadline(p);
     const a = store.unpark(this.pool.take(), p);
     this.attempts.insert(a);
@@ -210,23 +227,21 @@ export class HandshakeEngine {
   reported(a: Attempt): void {
     a.reported = true;
     if (a.index >= 0 && this.settles(a)) this.settle(a);
-    else if (a.index >= 0 && this.quiets(a)) this.parkQuiet(a);
+    else if (a.index >= 0) this.parkQuiet(a);
     else if (a.released) this.pool.give(a);
   }
 
   /**
-   * An unanswered attempt, decided and reported, whose wait for late retransmissions can be kept
-   * in compact form: the table is busy, and the quiet store can take it in its deadline order.
+   * An unanswered attempt, decided and reported, waits for late retransmissions in compact form
+   * if the table is busy and the quiet store can take it in its deadline order.
    */
-  private quiets(a: Attempt): boolean {
-    return this.attempts.size > this.parkAbove && a.decided && !a.needsReview && onlySyns(a)
-      && this.quiet.size < this.quiet.limit && this.quiet.accepts(a.lastT + this.linger(a));
-  }
-
   private parkQuiet(a: Attempt): void {
+    if (this.attempts.size <= this.parkAbove || !a.decided || a.needsReview || !onlySyns(a) || this.quiet.size >= this.quiet.limit) return;
+    const until = a.lastT + this.linger(a);
+    if (!this.quiet.accepts(until)) return;
     this.attempts.remove(a);
     this.heap.remove(a);
-    this.quiet.park(a, a.lastT + this.linger(a));
+    this.quiet.park(a, until);
     this.stats.quieted++;
     this.pool.give(a);
   }
@@ -350,13 +365,9 @@ export class HandshakeEngine {
     // One probe finds the attempt whichever side sent the packet.
     let a = this.attempts.findEither(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
     let reversed = this.attempts.reversed;
-    if (!a && this.parked.size) {
-      a = this.restore(this.parked, this.parked.findEither(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport));
-      reversed = this.parked.reversed;
-    }
-    if (!a && this.quiet.size) {
-      a = this.restore(this.quiet, this.quiet.findEither(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport));
-      reversed = this.quiet.reversed;
+    if (!a) {
+      a = this.fromCompact(true, ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
+      reversed = this.compactReversed;
     }
     if (!a && this.settledPacket(p, m)) return;
     if (!a) {

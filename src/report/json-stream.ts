@@ -10,6 +10,13 @@ import type { FromWorker, ToWorker } from './json-worker.js';
 import { JsonOut, type ChunkSink } from './json-out.js';
 import type { EndpointReport, Summary } from './model.js';
 
+const HEAD = '{\n"attempts": [';
+
+/** The document after its `count` attempts. */
+function tail(count: number, endpoints: EndpointReport[], summary: Summary): string {
+  return `${count ? '\n' : ''}],\n"endpoints": ${JSON.stringify(endpoints, null, 2)},\n"summary": ${JSON.stringify(summary, null, 2)}\n}\n`;
+}
+
 /** Where the analysis writes each attempt's final report (see Analysis, `jsonWriter`). */
 export interface AttemptJsonSink {
   attemptFrom(a: Attempt, server: ServerText, serverTtl: number, start: string, ff: FrameFiles): void;
@@ -22,7 +29,7 @@ export class JsonReportWriter implements AttemptJsonSink {
   /** `write` gets strings or byte chunks (UTF-8), each once, in order. */
   constructor(write: ChunkSink) {
     this.out = new JsonOut(write);
-    this.out.ascii('{\n"attempts": [');
+    this.out.ascii(HEAD);
   }
 
   /** An attempt, written straight from the engine's state (see writeAttemptJson). */
@@ -32,7 +39,7 @@ export class JsonReportWriter implements AttemptJsonSink {
   }
 
   end(endpoints: EndpointReport[], summary: Summary): void {
-    this.out.text(`${this.count ? '\n' : ''}],\n"endpoints": ${JSON.stringify(endpoints, null, 2)},\n"summary": ${JSON.stringify(summary, null, 2)}\n}\n`);
+    this.out.text(tail(this.count, endpoints, summary));
     this.out.drain();
   }
 }
@@ -159,7 +166,7 @@ export class ParallelJsonReportWriter implements AttemptJsonSink {
   private head(): void {
     if (this.headWritten) return;
     this.headWritten = true;
-    this.write('{\n"attempts": [');
+    this.write(HEAD);
   }
 
   /** Resolves when the worker has caught up enough (null: it has). */
@@ -175,7 +182,7 @@ export class ParallelJsonReportWriter implements AttemptJsonSink {
     await this.worker.terminate();
     if (this.failure) throw this.failure;
     this.head();
-    this.write(`${this.count ? '\n' : ''}],\n"endpoints": ${JSON.stringify(endpoints, null, 2)},\n"summary": ${JSON.stringify(summary, null, 2)}\n}\n`);
+    this.write(tail(this.count, endpoints, summary));
   }
 }
 
