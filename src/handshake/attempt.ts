@@ -22,195 +22,149 @@ const HISTORY_MAX = 24;
  */
 export type HistoryLetter = 'S' | 'h' | 'A' | 'D' | 'd' | 'a' | 'F' | 'f' | 'R' | 'r' | 'T' | 't' | 'i' | 'x';
 
+/**
+ * `history + letter`, shared: a capture has few distinct histories (hundreds), and a new string
+ * per letter per attempt would be garbage that lives as long as the attempt (old-generation
+ * garbage, which only a full collection frees).
+ */
+const historyNext = new Map<string, Array<string | undefined>>();
+const HISTORY_SHAPES_MAX = 4096;
+
+function nextHistory(h: string, c: number): string {
+  let next = historyNext.get(h);
+  if (next === undefined) {
+    if (historyNext.size >= HISTORY_SHAPES_MAX) return h + String.fromCharCode(c);
+    historyNext.set(h, (next = new Array<string | undefined>(128).fill(undefined)));
+  }
+  return next[c & 127] ??= h + String.fromCharCode(c);
+}
+
 let nextUid = 0;
 /** Until the first decision (which brings arrays of its own): shared, and frozen so nothing adds to them. */
 const NO_FLAGS: Flag[] = Object.freeze([]) as unknown as Flag[];
 const NO_FRAMES: number[] = Object.freeze([]) as unknown as number[];
 
+/**
+ * Field initializers are the one list of starting values. They compile to assignments in the
+ * constructor, which is what V8 counts to lay the fields out inside the object; fields first
+ * assigned in a method called from it go to a separate property array instead (one more load on
+ * every access: the hot path reads these fields all the time). `reset()` for pooled objects is
+ * made from the same initializers (compileReset).
+ */
 export class Attempt extends FlowKey {
   /** Order of creation (first SYN). */
-  seq!: number;
+  seq: number = 0;
   /** Index of the input file of the first SYN. */
-  file!: number;
-  isn!: number;
-  startSec!: number;
-  startNsec!: number;
-  tsDigits!: number;
+  file: number = 0;
+  isn: number = 0;
+  startSec: number = 0;
+  startNsec: number = 0;
+  tsDigits: number = 6;
   /** Capture-interface key of the first SYN (pcapng interface and cooked-header ifindex). */
-  ifKey!: number;
-  t0!: number;
-  lastSynT!: number;
+  ifKey: number = 0;
+  t0: number = 0;
+  lastSynT: number = 0;
   /** The SYN before the last one (the last back-off is lastSynT - prevSynT). */
-  prevSynT!: number;
-  synCount!: number;
-  synFrames!: number[];
-  portReuse!: boolean;
+  prevSynT: number = 0;
+  synCount: number = 1;
+  synFrames: number[] = [];
+  portReuse: boolean = false;
   /** Payload carried by the SYN itself (TCP Fast Open). */
-  synDataLen!: number;
+  synDataLen: number = 0;
 
-  synAckT!: number;
-  synAckFrame!: number;
-  synAckCount!: number;
-  serverIsn!: number;
+  synAckT: number = -1;
+  synAckFrame: number = 0;
+  synAckCount: number = 0;
+  serverIsn: number = 0;
   /** The sequence number the client expects next from the server (for RST validity). */
-  srvNextSeq!: number;
-  synAckTtl!: number;
+  srvNextSeq: number = 0;
+  synAckTtl: number = -1;
   /** Capture interface of the first SYN-ACK: copies on other interfaces are not retransmissions. */
-  synAckIfKey!: number;
-  synAckOptMask!: number;
+  synAckIfKey: number = 0;
+  synAckOptMask: number = 0;
   /** Time of the last SYN sent before the first SYN-ACK (for the RTT, as Karn's rule wants). */
-  synBeforeAckT!: number;
-  synAckRetxFrame!: number;
-  synAckAfterAckFrame!: number;
+  synBeforeAckT: number = 0;
+  synAckRetxFrame: number = 0;
+  synAckAfterAckFrame: number = 0;
 
-  ackT!: number;
-  ackFrame!: number;
+  ackT: number = -1;
+  ackFrame: number = 0;
 
-  cliDataFrame!: number;
-  cliDataT!: number;
-  cliDataSeq!: number;
-  cliDataRetx!: number;
-  srvAckedDataFrame!: number;
-  srvDataFrame!: number;
+  cliDataFrame: number = 0;
+  cliDataT: number = -1;
+  cliDataSeq: number = 0;
+  cliDataRetx: number = 0;
+  srvAckedDataFrame: number = 0;
+  srvDataFrame: number = 0;
   /** A server packet (not RST) after a RST in its name: the RST was not the server's. */
-  srvAfterRstFrame!: number;
+  srvAfterRstFrame: number = 0;
 
-  rstT!: number;
-  rstFrame!: number;
-  rstTtl!: number;
+  rstT: number = -1;
+  rstFrame: number = 0;
+  rstTtl: number = -1;
   /** Capture interface the RST was seen on (its TTL is compared with that interface's baseline). */
-  rstIfKey!: number;
-  rstFlowLabel!: number;
+  rstIfKey: number = 0;
+  rstFlowLabel: number = 0;
   /** The RST came after the handshake completed on the wire. */
-  rstAfterAck!: boolean;
+  rstAfterAck: boolean = false;
   /** The RST carried the ACK flag (a socket's own reset) rather than being a bare reply to a segment. */
-  rstHasAck!: boolean;
-  invalidRstFrame!: number;
+  rstHasAck: boolean = false;
+  invalidRstFrame: number = 0;
 
-  cliRstT!: number;
-  cliRstFrame!: number;
-  cliFinFrame!: number;
-  srvFinFrame!: number;
+  cliRstT: number = -1;
+  cliRstFrame: number = 0;
+  cliFinFrame: number = 0;
+  srvFinFrame: number = 0;
 
-  icmpT!: number;
-  icmpFrame!: number;
-  icmpFamily!: number;
-  icmpType!: number;
-  icmpCode!: number;
-  icmpTtl!: number;
+  icmpT: number = -1;
+  icmpFrame: number = 0;
+  icmpFamily: number = 0;
+  icmpType: number = 0;
+  icmpCode: number = 0;
+  icmpTtl: number = 0;
   /** Address words of the ICMP error's sender. */
-  icmpSender!: number[] | null;
+  icmpSender: number[] | null = null;
 
-  truncated!: boolean;
-  dupFrames!: number;
+  truncated: boolean = false;
+  dupFrames: number = 0;
   /** Zeek-style history letters (see HistoryLetter). */
-  history!: string;
+  history: string = '';
   /** Last packet of the attempt (relative seconds). */
-  lastT!: number;
+  lastT: number = 0;
 
-  decided!: boolean;
+  decided: boolean = false;
   /** The consumer has made its final report (then it may be settled: see HandshakeEngine.reported). */
-  reported!: boolean;
-  verdict!: Verdict;
-  flags!: Flag[];
-  reason!: string;
-  frames!: number[];
+  reported: boolean = false;
+  verdict: Verdict = 'incomplete';
+  flags: Flag[] = NO_FLAGS;
+  reason: string = '';
+  frames: number[] = NO_FRAMES;
   /** The verdict changed after it was first reported (an answer came late). */
-  revised!: boolean;
+  revised: boolean = false;
   /** New evidence arrived after the decision: classify again at the next wake-up. */
-  needsReview!: boolean;
+  needsReview: boolean = false;
 
   /** The server host's TTL baseline on this interface, and the endpoint's liveness record. */
-  host!: HostEntry | null;
-  endpoint!: EndpointEntry | null;
+  host: HostEntry | null = null;
+  endpoint: EndpointEntry | null = null;
 
   /** Next time the engine should look at this attempt. */
-  wakeAt!: number;
+  wakeAt: number = Infinity;
   /** A number of this object's own, for the engine's wake-up queue (kept when the object is reused). */
   readonly uid = nextUid++;
   /** The engine has let it go (see HandshakeEngine.release). */
-  released!: boolean;
+  released: boolean = false;
 
-  constructor() {
-    super();
-    this.reset();
-  }
+
 
   /**
-   * Every field to its starting value: the one list of them, used by the constructor and when a
-   * pooled object is taken again (arrays are new: reports may share the old ones).
+   * Every field back to its starting value (the initializers above) when a pooled object is
+   * taken again; arrays are new, as reports may share the old ones.
    */
   reset(): void {
-    this.seq = 0;
-    this.file = 0;
-    this.isn = 0;
-    this.startSec = 0;
-    this.startNsec = 0;
-    this.tsDigits = 6;
-    this.ifKey = 0;
-    this.t0 = 0;
-    this.lastSynT = 0;
-    this.prevSynT = 0;
-    this.synCount = 1;
-    this.synFrames = [];
-    this.portReuse = false;
-    this.synDataLen = 0;
-    this.synAckT = -1;
-    this.synAckFrame = 0;
-    this.synAckCount = 0;
-    this.serverIsn = 0;
-    this.srvNextSeq = 0;
-    this.synAckTtl = -1;
-    this.synAckIfKey = 0;
-    this.synAckOptMask = 0;
-    this.synBeforeAckT = 0;
-    this.synAckRetxFrame = 0;
-    this.synAckAfterAckFrame = 0;
-    this.ackT = -1;
-    this.ackFrame = 0;
-    this.cliDataFrame = 0;
-    this.cliDataT = -1;
-    this.cliDataSeq = 0;
-    this.cliDataRetx = 0;
-    this.srvAckedDataFrame = 0;
-    this.srvDataFrame = 0;
-    this.srvAfterRstFrame = 0;
-    this.rstT = -1;
-    this.rstFrame = 0;
-    this.rstTtl = -1;
-    this.rstIfKey = 0;
-    this.rstFlowLabel = 0;
-    this.rstAfterAck = false;
-    this.rstHasAck = false;
-    this.invalidRstFrame = 0;
-    this.cliRstT = -1;
-    this.cliRstFrame = 0;
-    this.cliFinFrame = 0;
-    this.srvFinFrame = 0;
-    this.icmpT = -1;
-    this.icmpFrame = 0;
-    this.icmpFamily = 0;
-    this.icmpType = 0;
-    this.icmpCode = 0;
-    this.icmpTtl = 0;
-    this.icmpSender = null;
-    this.truncated = false;
-    this.dupFrames = 0;
-    this.history = '';
-    this.lastT = 0;
-    this.decided = false;
-    this.reported = false;
-    this.verdict = 'incomplete';
-    this.flags = NO_FLAGS;
-    this.reason = '';
-    this.frames = NO_FRAMES;
-    this.revised = false;
-    this.needsReview = false;
-    this.host = null;
-    this.endpoint = null;
-    this.wakeAt = Infinity;
-    this.released = false;
+    (resetFields ??= compileReset())(this);
   }
+
 
   /** Text forms of the addresses (built on demand: reports and reasons only). */
   serverIp(): string {
@@ -229,9 +183,36 @@ export class Attempt extends FlowKey {
 
   addHistory(letter: HistoryLetter): void {
     const h = this.history;
-    if (h.length >= HISTORY_MAX || (h.length > 0 && h.charCodeAt(h.length - 1) === letter.charCodeAt(0))) return;
-    this.history = h + letter;
+    const c = letter.charCodeAt(0);
+    if (h.length >= HISTORY_MAX || (h.length > 0 && h.charCodeAt(h.length - 1) === c)) return;
+    this.history = nextHistory(h, c);
   }
+}
+
+let resetFields: ((a: Attempt) => void) | undefined;
+
+/**
+ * A function that sets every field of Attempt's own to its value in a fresh object (fields of
+ * FlowKey and `uid` are kept). It is generated so that the initializers stay the one list, and
+ * so that each store is a plain property store, as fast as a hand-written reset.
+ */
+function compileReset(): (a: Attempt) => void {
+  const fresh = new Attempt() as unknown as Record<string, unknown>;
+  const keyFields = new Set(Object.keys(new FlowKey()));
+  const shared: unknown[] = [];
+  const lines: string[] = [];
+  for (const [k, v] of Object.entries(fresh)) {
+    if (keyFields.has(k) || k === 'uid') continue;
+    let expr: string;
+    if (Array.isArray(v)) {
+      // A frozen array is a shared empty one (kept); any other starts empty and new.
+      if (Object.isFrozen(v)) { shared.push(v); expr = `shared[${shared.length - 1}]`; } else expr = '[]';
+    } else if (typeof v === 'number') expr = Number.isFinite(v) ? String(v) : v > 0 ? 'Infinity' : '-Infinity';
+    else if (v === null || typeof v === 'boolean' || typeof v === 'string') expr = JSON.stringify(v);
+    else throw new Error(`Attempt.${k}: no generated reset for a starting value of type ${typeof v}`);
+    lines.push(`a.${k} = ${expr};`);
+  }
+  return new Function('shared', `return function resetAttempt(a) {\n${lines.join('\n')}\n};`)(shared) as (a: Attempt) => void;
 }
 
 /**

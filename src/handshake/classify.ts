@@ -57,8 +57,8 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-/** Returns null when the verdict cannot be known yet (more capture time may decide it). */
-export function classify(a: Attempt, ctx: ClassifyContext): Decision | null {
+/** Flags every decision of the attempt carries, in their fixed order. */
+function baseFlags(a: Attempt): Flag[] {
   const flags: Flag[] = [];
   if (a.synCount > 1) flags.push('syn-retransmit');
   if (a.synAckCount > 1) flags.push('synack-retransmit');
@@ -66,34 +66,61 @@ export function classify(a: Attempt, ctx: ClassifyContext): Decision | null {
   if (a.truncated) flags.push('truncated');
   if (a.invalidRstFrame) flags.push('invalid-rst');
   if (a.dupFrames) flags.push('duplicate-frames');
+  return flags;
+}
+
+/** The frames given, without zeros and repeats, in ascending order (a new array: `frames` may be the attempt's own). */
+function evidenceFrames(frames: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i];
+    if (!(f > 0)) continue;
+    let j = out.length;
+    while (j > 0 && out[j - 1] > f) j--;
+    if (j > 0 && out[j - 1] === f) continue;
+    out.push(f);
+    for (let k = out.length - 1; k > j; k--) out[k] = out[k - 1];
+    out[j] = f;
+  }
+  return out;
+}
+
+/** A verdict with its reason and the frames that prove it (built only once the verdict is known: classify runs at every wake-up). */
+function decision(a: Attempt, verdict: Verdict, reason: string, frames: readonly number[], extra?: readonly Flag[]): Decision {
+  const flags = baseFlags(a);
+  if (extra) for (const f of extra) if (!flags.includes(f)) flags.push(f);
+  return { verdict, flags, reason, frames: evidenceFrames(frames) };
+}
+
+function synText(a: Attempt): string {
+  return a.synCount > 1 ? `${a.synCount} SYNs` : 'the SYN';
+}
+
+/** Returns null when the verdict cannot be known yet (more capture time may decide it). */
+export function classify(a: Attempt, ctx: ClassifyContext): Decision | null {
   const syn0 = a.synFrames[0];
   const synList = a.synFrames;
-  const synText = a.synCount > 1 ? `${a.synCount} SYNs` : 'the SYN';
-  const out = (verdict: Verdict, reason: string, frames: number[], extra: Flag[] = []): Decision => {
-    for (const f of extra) if (!flags.includes(f)) flags.push(f);
-    return { verdict, flags, reason, frames: frames.filter((f, i) => f > 0 && frames.indexOf(f) === i).sort((x, y) => x - y) };
-  };
 
   if (a.synAckT >= 0) {
     // A RST answering the SYN plus a SYN-ACK acknowledging the same SYN: a real host sends one
     // or the other, never both, so the RST was injected by someone else.
     if (a.rstT >= 0 && !a.rstAfterAck) {
       const ttl: Flag[] = ctx.serverTtl >= 0 && !ctx.rstTtlSeen ? ['ttl-mismatch'] : [];
-      return out('forged-reset',
+      return decision(a, 'forged-reset',
         `a RST in ${ctx.server}'s name (TTL ${a.rstTtl}) answered the SYN while the server itself sent a SYN-ACK (TTL ${a.synAckTtl}): a middlebox injected the reset`,
         [syn0, a.rstFrame, a.synAckFrame], ttl);
     }
-    if (a.ackT >= 0) return completed(a, ctx, out, flags);
+    if (a.ackT >= 0) return completed(a, ctx);
     if (a.cliRstT >= 0 || a.cliFinFrame) {
       const f = a.cliRstT >= 0 ? a.cliRstFrame : a.cliFinFrame;
-      return out('aborted', `the client ${a.cliRstT >= 0 ? 'reset' : 'closed'} the attempt after ${ctx.server} answered with a SYN-ACK instead of completing the handshake (half-open scan, or the client had already timed out)`,
+      return decision(a, 'aborted', `the client ${a.cliRstT >= 0 ? 'reset' : 'closed'} the attempt after ${ctx.server} answered with a SYN-ACK instead of completing the handshake (half-open scan, or the client had already timed out)`,
         [syn0, a.synAckFrame, f]);
     }
     if (ctx.now - a.synAckT >= ctx.timeout) {
-      return out('aborted', `the client never acknowledged ${plural(a.synAckCount, 'SYN-ACK')} from ${ctx.server} within ${ctx.timeout} s: it abandoned the attempt (or its ACKs were lost on the way)`,
+      return decision(a, 'aborted', `the client never acknowledged ${plural(a.synAckCount, 'SYN-ACK')} from ${ctx.server} within ${ctx.timeout} s: it abandoned the attempt (or its ACKs were lost on the way)`,
         [syn0, a.synAckFrame]);
     }
-    if (ctx.final) return out('incomplete', `the capture ended ${ms(ctx.now - a.synAckT)} after ${ctx.server}'s SYN-ACK, before the client's ACK`, [syn0, a.synAckFrame]);
+    if (ctx.final) return decision(a, 'incomplete', `the capture ended ${ms(ctx.now - a.synAckT)} after ${ctx.server}'s SYN-ACK, before the client's ACK`, [syn0, a.synAckFrame]);
     return null;
   }
 
@@ -114,14 +141,14 @@ export function classify(a: Attempt, ctx: ClassifyContext): Decision | null {
     const label = a.rstFlowLabel === 0 && ctx.serverLabelNonZero > 0 && ctx.serverLabelZero === 0 && a.version === 6;
     if (evidence.length) {
       if (label) evidence.push(`its IPv6 flow label is 0 while every other packet from ${ctx.serverIp} carries one`);
-      return out('forged-reset', `the RST answering the SYN was not sent by ${ctx.serverIp}: ${evidence.join('; ')}; a firewall or middlebox rejects with tcp-reset`,
+      return decision(a, 'forged-reset', `the RST answering the SYN was not sent by ${ctx.serverIp}: ${evidence.join('; ')}; a firewall or middlebox rejects with tcp-reset`,
         [syn0, a.rstFrame, a.srvAfterRstFrame], extra);
     }
     const basis = ctx.serverTtlPackets > 0
       ? `with the same ${a.version === 6 ? 'hop limit' : 'TTL'} ${a.rstTtl} as its other packets`
       : `(no other packet from ${ctx.serverIp} in the capture to compare its ${a.version === 6 ? 'hop limit' : 'TTL'} ${a.rstTtl} with, so a host firewall's tcp-reset would look the same)`;
     const caveat = label ? ` (its flow label is 0 unlike the host's other packets, which some kernels do for their own resets too)` : '';
-    return out('refused', `${ctx.server} answered ${synText} with RST ${basis}${caveat}: nothing is listening on that port`, [...synList, a.rstFrame]);
+    return decision(a, 'refused', `${ctx.server} answered ${synText(a)} with RST ${basis}${caveat}: nothing is listening on that port`, [...synList, a.rstFrame]);
   }
 
   if (a.icmpT >= 0) {
@@ -131,54 +158,52 @@ export function classify(a: Attempt, ctx: ClassifyContext): Decision | null {
       const who = own ? `the server ${ctx.icmpSender} itself (host firewall)` : `${ctx.icmpSender}, a router on the way`;
       const kind = a.icmpFamily === 4 ? 'ICMP' : 'ICMPv6';
       const what = m.verdict === 'rejected' ? 'a REJECT rule' : 'no route to the destination';
-      return out(m.verdict, `${kind} ${m.name} from ${who} answered the SYN to ${ctx.server}: ${what}`, [syn0, a.icmpFrame]);
+      return decision(a, m.verdict, `${kind} ${m.name} from ${who} answered the SYN to ${ctx.server}: ${what}`, [syn0, a.icmpFrame]);
     }
   }
 
   if (a.cliRstT >= 0) {
-    return out('aborted', `the client reset its own SYN to ${ctx.server} before any answer: it gave up, nothing refused it`, [syn0, a.cliRstFrame]);
+    return decision(a, 'aborted', `the client reset its own SYN to ${ctx.server} before any answer: it gave up, nothing refused it`, [syn0, a.cliRstFrame]);
   }
 
   const waited = ctx.now - a.t0;
   if (waited >= ctx.timeout) {
     if (ctx.aliveCount > 0) {
-      return out('backlog-drop',
-        `${synText} to ${ctx.server} went unanswered for ${waited.toFixed(1)} s while the same listener answered ${plural(ctx.aliveCount, 'other handshake')}: its listen queue was full`,
+      return decision(a, 'backlog-drop',
+        `${synText(a)} to ${ctx.server} went unanswered for ${waited.toFixed(1)} s while the same listener answered ${plural(ctx.aliveCount, 'other handshake')}: its listen queue was full`,
         [...synList, ctx.aliveFrame], ['backlog-drop']);
     }
-    return out('filtered', `${synText} to ${ctx.server} got no answer at all for ${waited.toFixed(1)} s: a firewall drops them silently, or the host is down`, synList);
+    return decision(a, 'filtered', `${synText(a)} to ${ctx.server} got no answer at all for ${waited.toFixed(1)} s: a firewall drops them silently, or the host is down`, synList);
   }
   if (ctx.final) {
-    return out('incomplete', `the capture ended ${ms(waited)} after the first SYN to ${ctx.server}, before an answer or the ${ctx.timeout} s handshake timeout`, synList);
+    return decision(a, 'incomplete', `the capture ended ${ms(waited)} after the first SYN to ${ctx.server}, before an answer or the ${ctx.timeout} s handshake timeout`, synList);
   }
   return null;
 }
 
-type Out = (verdict: Verdict, reason: string, frames: number[], extra?: Flag[]) => Decision;
-
 /** The handshake completed on the wire (SYN, SYN-ACK, ACK): established, or a backlog drop after it. */
-function completed(a: Attempt, ctx: ClassifyContext, out: Out, flags: Flag[]): Decision | null {
+function completed(a: Attempt, ctx: ClassifyContext): Decision | null {
   const base = [a.synFrames[0], a.synAckFrame, a.ackFrame];
   const accepted = a.srvAckedDataFrame > 0 || a.srvDataFrame > 0;
   // Linux answers the final ACK of a connection its full accept queue cannot take with a bare RST
   // (seq = the ACK's ack number, no ACK flag): that is the reset of tcp_abort_on_overflow. A RST
   // with the ACK flag comes from a socket, i.e. an application that accepted and then reset.
   if (a.rstT >= 0 && a.rstAfterAck && !accepted && a.rstHasAck) {
-    return out('established', `${ctx.server} completed the handshake, then reset the connection ${ms(a.rstT - a.ackT)} later before any data (the application accepted and closed it with a reset)`,
+    return decision(a, 'established', `${ctx.server} completed the handshake, then reset the connection ${ms(a.rstT - a.ackT)} later before any data (the application accepted and closed it with a reset)`,
       [...base, a.rstFrame]);
   }
   if (a.rstT >= 0 && a.rstAfterAck && !accepted) {
-    return out('backlog-drop', `${ctx.server} reset the connection ${ms(a.rstT - a.ackT)} after the handshake completed, before any data: the accept queue was full and net.ipv4.tcp_abort_on_overflow is on`,
+    return decision(a, 'backlog-drop', `${ctx.server} reset the connection ${ms(a.rstT - a.ackT)} after the handshake completed, before any data: the accept queue was full and net.ipv4.tcp_abort_on_overflow is on`,
       [...base, a.rstFrame], ['backlog-drop']);
   }
   if (a.synAckAfterAckFrame) {
     if (accepted) {
-      return out('established', `established, but only after ${ctx.server} retransmitted its SYN-ACK following the client's ACK: the accept queue was full and the ACK was dropped`,
+      return decision(a, 'established', `established, but only after ${ctx.server} retransmitted its SYN-ACK following the client's ACK: the accept queue was full and the ACK was dropped`,
         [...base, a.synAckAfterAckFrame], ['backlog-drop']);
     }
     // Wait while either side still retransmits: a slow listener may yet accept the connection.
     if (ctx.final || ctx.now - a.lastT >= ctx.timeout) {
-      return out('backlog-drop', `${ctx.server} retransmitted its SYN-ACK after the client's ACK: the listener's accept queue was full and dropped the final ACK`,
+      return decision(a, 'backlog-drop', `${ctx.server} retransmitted its SYN-ACK after the client's ACK: the listener's accept queue was full and dropped the final ACK`,
         [...base, a.synAckAfterAckFrame], ['backlog-drop']);
     }
     return null;
@@ -191,7 +216,7 @@ function completed(a: Attempt, ctx: ClassifyContext, out: Out, flags: Flag[]): D
       if (cookie) extra.push('syn-cookie');
       const why = cookie ? 'its SYN-ACK was a SYN cookie (MSS only), and the full accept queue dropped the connection the final ACK created'
         : 'it sent nothing after its SYN-ACK, as when a SYN-cookie connection is dropped by a full accept queue';
-      return out('backlog-drop', `the handshake completed on the wire but ${ctx.server} never acknowledged the client's data (${plural(a.cliDataRetx + 1, 'transmission')} over ${waited.toFixed(1)} s): ${why}`,
+      return decision(a, 'backlog-drop', `the handshake completed on the wire but ${ctx.server} never acknowledged the client's data (${plural(a.cliDataRetx + 1, 'transmission')} over ${waited.toFixed(1)} s): ${why}`,
         [...base, a.cliDataFrame], extra);
     }
     if (!ctx.final) return null;
@@ -205,5 +230,5 @@ function completed(a: Attempt, ctx: ClassifyContext, out: Out, flags: Flag[]): D
   }
   if (a.cliDataFrame && !accepted) extra.push('data-unacked');
   const rtt = a.synAckT - a.synBeforeAckT;
-  return out('established', `${ctx.server} completed the handshake (SYN-ACK after ${ms(rtt)}, client ACK)${delayed}`, base, extra);
+  return decision(a, 'established', `${ctx.server} completed the handshake (SYN-ACK after ${ms(rtt)}, client ACK)${delayed}`, base, extra);
 }

@@ -305,30 +305,33 @@ export class HandshakeEngine {
     return true;
   }
 
+  /** The one context object, filled again for each classification (classify keeps nothing of it). */
+  private readonly ctx: ClassifyContext = {
+    now: 0, final: false, timeout: 0, serverTtl: -1, serverTtlPackets: 0, rstTtlSeen: false, serverLabelZero: 0,
+    serverLabelNonZero: 0, aliveCount: 0, aliveFrame: 0, server: '', serverIp: '', icmpSender: '',
+  };
+
   private context(a: Attempt, final: boolean): ClassifyContext {
     // A RST is compared with the host's packets captured on the same interface as the RST.
     const host = a.rstT >= 0 && a.rstIfKey !== a.ifKey ? this.hosts.find(a.version, a.srv, a.rstIfKey, NO_ADDR, 0) ?? null : a.host;
-    const [ttl, n] = host ? host.best() : [-1, 0];
-    const rstTtlSeen = a.rstT >= 0 && host !== null && host.has(a.rstTtl);
     const ep = a.endpoint;
     const until = a.synAckT >= 0 ? a.synAckT : this.now;
-    const [alive, aliveFrame] = ep ? ep.between(a.t0, until, a.synAckFrame) : [0, 0];
     const serverIp = ep ? (ep.ipText ??= a.serverIp()) : a.serverIp();
-    return {
-      now: this.now,
-      final,
-      timeout: this.timeout,
-      serverTtl: ttl,
-      serverTtlPackets: n,
-      rstTtlSeen,
-      serverLabelZero: host?.labelZero ?? 0,
-      serverLabelNonZero: host?.labelNonZero ?? 0,
-      aliveCount: alive,
-      aliveFrame,
-      server: ep ? (ep.text ??= endpointToString(serverIp, a.sport)) : endpointToString(serverIp, a.sport),
-      serverIp,
-      icmpSender: a.icmpSenderIp(),
-    };
+    const c = this.ctx;
+    c.now = this.now;
+    c.final = final;
+    c.timeout = this.timeout;
+    c.serverTtl = host ? host.bestTtl() : -1;
+    c.serverTtlPackets = host ? host.packets() : 0;
+    c.rstTtlSeen = a.rstT >= 0 && host !== null && host.has(a.rstTtl);
+    c.serverLabelZero = host?.labelZero ?? 0;
+    c.serverLabelNonZero = host?.labelNonZero ?? 0;
+    c.aliveCount = ep ? ep.between(a.t0, until, a.synAckFrame) : 0;
+    c.aliveFrame = ep ? ep.lastFrame : 0;
+    c.server = ep ? (ep.text ??= endpointToString(serverIp, a.sport)) : endpointToString(serverIp, a.sport);
+    c.serverIp = serverIp;
+    c.icmpSender = a.icmpSenderIp();
+    return c;
   }
 
   /** Feeds one decoded packet. */
@@ -468,7 +471,7 @@ export class HandshakeEngine {
     this.ensureHost(a, ip.dst);
     // Decide a little after the timeout: a router's host-unreachable comes after its own ~3 s of ARP.
     this.schedule(a, m.t + this.timeout + 2 * this.grace);
-    this.adoptEarlySynAck(a);
+    if (this.mid.size) this.adoptEarlySynAck(a, ip.src, ip.dst);
     this.young.push(a, a.seq);
     if (this.attempts.size > this.maxAttempts) this.evictOne();
     // Also keeps the queue short when nothing is parked: settled entries leave its front.
@@ -504,8 +507,8 @@ export class HandshakeEngine {
   }
 
   /** A SYN-ACK captured before its SYN (reordered capture) completes the attempt after all. */
-  private adoptEarlySynAck(a: Attempt): void {
-    const mf = this.mid.find(a.version, a.srv, a.sport, a.cli, a.cport);
+  private adoptEarlySynAck(a: Attempt, cli: ArrayLike<number>, srv: ArrayLike<number>): void {
+    const mf = this.mid.find(a.version, srv, a.sport, cli, a.cport);
     if (!mf || mf.synAckT < 0 || mf.synAckAck !== ((a.isn + 1) >>> 0) || a.t0 - mf.synAckT > 1) return;
     this.mid.remove(mf);
     this.midstream--;
@@ -631,14 +634,12 @@ export class HandshakeEngine {
     const tcp = p.tcp;
     const f = tcp.flags;
     const isn1 = seqAdd(a.isn, 1);
-    // With TCP Fast Open the SYN carries data, and the SYN-ACK may acknowledge it too.
-    const acksSyn = (n: number) => n === isn1 || (a.synDataLen > 0 && n === seqAdd(isn1, a.synDataLen));
     a.lastT = m.t;
     if (cut) a.truncated = true;
     if (f & TcpFlag.RST) {
       if (a.synAckT < 0 || a.ackT < 0) {
         // RFC 9293: in SYN-SENT only a RST that acknowledges the SYN is acceptable.
-        const answersSyn = (f & TcpFlag.ACK) !== 0 && acksSyn(tcp.ack) && a.synAckT < 0;
+        const answersSyn = (f & TcpFlag.ACK) !== 0 && this.acksSyn(a, tcp.ack) && a.synAckT < 0;
         const answersSynAck = a.synAckT >= 0 && tcp.seq === seqAdd(a.serverIsn, 1);
         if (answersSyn || answersSynAck) {
           if (a.rstT < 0) this.takeRst(a, p, m, false);
@@ -661,7 +662,7 @@ export class HandshakeEngine {
     }
     if (a.rstT >= 0 && !a.srvAfterRstFrame && !(f & TcpFlag.SYN)) a.srvAfterRstFrame = m.frame;
     if ((f & TcpFlag.SYN) && (f & TcpFlag.ACK)) {
-      if (!acksSyn(tcp.ack)) {
+      if (!this.acksSyn(a, tcp.ack)) {
         if (!a.invalidRstFrame) a.addHistory('x');
         return;
       }
@@ -705,6 +706,12 @@ export class HandshakeEngine {
     }
     if ((a.srvAckedDataFrame || a.srvDataFrame) && (!a.decided || a.verdict !== 'established')) this.reconsider(a, m.t);
     else if (this.settles(a)) this.settle(a);
+  }
+
+  /** With TCP Fast Open the SYN carries data, and the SYN-ACK may acknowledge it too. */
+  private acksSyn(a: Attempt, n: number): boolean {
+    const isn1 = seqAdd(a.isn, 1);
+    return n === isn1 || (a.synDataLen > 0 && n === seqAdd(isn1, a.synDataLen));
   }
 
   private takeRst(a: Attempt, p: DecodedPacket, m: PacketMeta, afterAck: boolean): void {
@@ -794,7 +801,7 @@ export class HandshakeEngine {
 
   /** Most common TTL of the attempt's server host on the attempt's interface, or -1. */
   serverTtlOf(a: Attempt): number {
-    return a.host ? a.host.best()[0] : -1;
+    return a.host ? a.host.bestTtl() : -1;
   }
 
   /**

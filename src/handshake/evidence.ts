@@ -26,22 +26,25 @@ export class HostEntry extends FlowKey {
     if (version === 6) { if (label === 0) this.labelZero++; else this.labelNonZero++; }
   }
 
-  /** Most common TTL and the number of packets seen. */
   /** Whether `ttl` is among the TTLs this host's own packets were seen with. */
   has(ttl: number): boolean {
     for (let i = 0; i < this.ttls.length; i++) if (this.ttls[i] === ttl && this.counts[i] > 0) return true;
     return false;
   }
 
-  best(): [number, number] {
+  /** The most common TTL (-1: none seen). */
+  bestTtl(): number {
     let b = -1;
     let n = 0;
+    for (let i = 0; i < TTL_SLOTS; i++) if (this.ttls[i] >= 0 && this.counts[i] > n) { n = this.counts[i]; b = this.ttls[i]; }
+    return b;
+  }
+
+  /** Packets seen. */
+  packets(): number {
     let total = 0;
-    for (let i = 0; i < TTL_SLOTS; i++) {
-      total += this.counts[i];
-      if (this.ttls[i] >= 0 && this.counts[i] > n) { n = this.counts[i]; b = this.ttls[i]; }
-    }
-    return [b, total];
+    for (let i = 0; i < TTL_SLOTS; i++) total += this.counts[i];
+    return total;
   }
 }
 
@@ -65,15 +68,19 @@ export class EndpointEntry extends FlowKey {
     this.frames[i] = frame;
   }
 
-  /** SYN-ACKs in [from, to] other than `exceptFrame`, and the frame of one of them. */
-  between(from: number, to: number, exceptFrame: number): [number, number] {
+  /** SYN-ACKs in [from, to] other than `exceptFrame`; `lastFrame` is then the frame of one of them (0: none). */
+  between(from: number, to: number, exceptFrame: number): number {
     let count = 0;
     let frame = 0;
     for (let i = 0; i < ALIVE_RING; i++) {
       const t = this.times[i];
       if (t >= from && t <= to && this.frames[i] !== exceptFrame) { count++; frame = this.frames[i]; }
     }
-    return [count, frame];
+    this.lastFrame = frame;
+    return count;
   }
+
+  /** See between. */
+  lastFrame = 0;
 }
 

@@ -16,7 +16,7 @@
  * the head skips. A small open-addressing index finds an entry by its tuple.
  */
 import { hashTuple } from '../flow/table.js';
-import { VERDICTS } from '../model/verdict.js';
+import { VERDICTS, verdictIndex } from '../model/verdict.js';
 import { MAX_FRAMES, type Attempt } from './attempt.js';
 import type { EndpointEntry, HostEntry } from './evidence.js';
 
@@ -85,7 +85,7 @@ export class ParkedSyns {
       | (a.revised ? BIT_REVISED : 0);
     const count = Math.min(a.synFrames.length, MAX_FRAMES);
     n[ib + 6] = count;
-    n[ib + 7] = a.decided ? VERDICTS.indexOf(a.verdict) + 1 : 0;
+    n[ib + 7] = a.decided ? verdictIndex(a.verdict) + 1 : 0;
     for (let i = 0; i < count; i++) this.frames[s * MAX_FRAMES + i] = a.synFrames[i];
     this.hosts[s] = a.host;
     this.endpoints[s] = a.endpoint;

@@ -29,6 +29,21 @@ export const VERDICTS: readonly Verdict[] = [
   'established', 'refused', 'forged-reset', 'rejected', 'unreachable', 'filtered', 'backlog-drop', 'aborted', 'incomplete',
 ];
 
+/** Position of `v` in VERDICTS (a switch on constant strings: faster than a search or a keyed lookup on the hot path). */
+export function verdictIndex(v: Verdict): number {
+  switch (v) {
+    case 'established': return 0;
+    case 'refused': return 1;
+    case 'forged-reset': return 2;
+    case 'rejected': return 3;
+    case 'unreachable': return 4;
+    case 'filtered': return 5;
+    case 'backlog-drop': return 6;
+    case 'aborted': return 7;
+    default: return 8;
+  }
+}
+
 export function isVerdict(s: string): s is Verdict {
   return (VERDICTS as readonly string[]).includes(s);
 }

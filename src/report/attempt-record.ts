@@ -6,7 +6,7 @@
  * the same bytes `writeAttemptJson` writes from the engine's Attempt.
  */
 import type { Attempt } from '../handshake/attempt.js';
-import { FLAGS, VERDICTS, type Flag, type Verdict } from '../model/verdict.js';
+import { FLAGS, VERDICTS, verdictIndex, type Flag, type Verdict } from '../model/verdict.js';
 import type { AttemptFields } from './attempt-json.js';
 
 /**
@@ -75,7 +75,7 @@ export class RecordBatch {
     x[n++] = a.c0; x[n++] = a.c1; x[n++] = a.c2; x[n++] = a.c3;
     x[n++] = a.cport;
     x[n++] = serverId;
-    x[n++] = VERDICTS.indexOf(a.verdict);
+    x[n++] = verdictIndex(a.verdict);
     x[n++] = a.synCount;
     x[n++] = a.synAckT;
     x[n++] = a.synBeforeAckT;

@@ -6,7 +6,7 @@
 import type { Attempt } from '../handshake/attempt.js';
 import { hopsOf } from '../handshake/classify.js';
 import { icmpMeaning } from '../handshake/icmp-names.js';
-import { VERDICTS, type Verdict } from '../model/verdict.js';
+import { VERDICTS, verdictIndex, type Verdict } from '../model/verdict.js';
 import { endpointToString } from '../util/ip.js';
 import type { AttemptReport, EndpointReport } from './model.js';
 
@@ -17,7 +17,8 @@ interface Run { up: boolean; first: string; last: string; n: number }
 
 export class EndpointAggregate {
   attempts = 0;
-  readonly verdicts: Partial<Record<Verdict, number>> = {};
+  /** Attempts per verdict, by verdictIndex. */
+  readonly counts = new Int32Array(VERDICTS.length);
   first = '';
   last = '';
   /** Established / refused alternation, in order of first SYN (for "went away and came back"). */
@@ -34,7 +35,7 @@ export class EndpointAggregate {
 
   add(a: AttemptReport, sign = 1): void {
     this.attempts += sign;
-    this.verdicts[a.verdict] = (this.verdicts[a.verdict] ?? 0) + sign;
+    this.counts[verdictIndex(a.verdict)] += sign;
     if (sign < 0) return; // a revision: the counts change, the history of what was seen stays
     if (!this.first) this.first = a.start;
     this.last = a.start;
@@ -57,7 +58,7 @@ export class EndpointAggregate {
   addAttempt(a: Attempt, start: string, serverTtl: number): void {
     const v = a.verdict;
     this.attempts++;
-    this.verdicts[v] = (this.verdicts[v] ?? 0) + 1;
+    this.counts[verdictIndex(v)]++;
     if (!this.first) this.first = start;
     this.last = start;
     if (v === 'established' || v === 'refused') {
@@ -79,7 +80,7 @@ export class EndpointAggregate {
   /** Takes back an attempt counted with `verdict` (a revision: the history of what was seen stays). */
   uncount(verdict: Verdict): void {
     this.attempts--;
-    this.verdicts[verdict] = (this.verdicts[verdict] ?? 0) - 1;
+    this.counts[verdictIndex(verdict)]--;
   }
 }
 
@@ -123,17 +124,16 @@ export function buildEndpoints(attempts: AttemptReport[]): EndpointReport[] {
 
 function endpointReport(g: EndpointAggregate, all: EndpointAggregate[]): EndpointReport {
   const { ip, port } = g;
-  const c = g.verdicts;
   const parts: string[] = [];
   const hints: string[] = [];
   const hint = (h: string) => { if (!hints.includes(h)) hints.push(h); };
-  const n = (v: Verdict) => c[v] ?? 0;
+  const n = (v: Verdict) => g.counts[verdictIndex(v)];
   const ipt = ip.includes(':') ? 'ip6tables' : 'iptables';
 
   if (n('established') && n('refused')) parts.push(listenerTimeline(g));
   else if (n('refused')) {
     parts.push('nothing listening: the host itself answers RST');
-    const elsewhere = all.filter((o) => o !== g && o.port === port && (o.verdicts.established ?? 0) > 0);
+    const elsewhere = all.filter((o) => o !== g && o.port === port && o.counts[verdictIndex('established')] > 0);
     if (elsewhere.length) {
       parts.push(`port ${port} answers on ${elsewhere.map((o) => o.ip).join(', ')} but refuses on ${ip}: if that is the same host, the service is bound to one address only`);
       hint(`ss -ltn 'sport = :${port}'   # on the server: a listen address of ${elsewhere[0].ip} (not ${ip.includes(':') ? '[::]' : '0.0.0.0'}) explains it`);

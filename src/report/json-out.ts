@@ -13,6 +13,9 @@ export function textBytes(s: string): Uint8Array {
   return new Uint8Array(Buffer.from(s, 'utf8'));
 }
 
+/** A character JSON escapes, or one beyond printable ASCII. */
+const NOT_PLAIN = /[^\x20-\x7e]|["\\]/;
+
 export class JsonOut {
   private buf: Buffer;
   private pos = 0;
@@ -68,6 +71,8 @@ export class JsonOut {
     this.room(n);
     const b = this.buf;
     let p = this.pos;
+    // A native copy costs a call; below a few dozen bytes the loop is cheaper.
+    if (n > 32) { b.set(u, p); this.pos = p + n; return; }
     for (let i = 0; i < n; i++) b[p++] = u[i];
     this.pos = p;
   }
@@ -133,6 +138,8 @@ export class JsonOut {
   stringBody(s: string): void {
     const n = s.length;
     this.room(n);
+    // Plain printable ASCII (every reason sentence, in practice) is its own JSON text: one native copy.
+    if (n > 32 && !NOT_PLAIN.test(s)) { this.pos += this.buf.write(s, this.pos, n, 'latin1'); return; }
     const b = this.buf;
     const start = this.pos;
     let p = start;
