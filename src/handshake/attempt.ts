@@ -67,6 +67,7 @@ export class Attempt extends FlowKey {
   /** The SYN before the last one (the last back-off is lastSynT - prevSynT). */
   prevSynT: number = 0;
   synCount: number = 1;
+  /** Replaced by the first SYN's own one-element array (most attempts have one SYN). */
   synFrames: number[] = [];
   portReuse: boolean = false;
   /** Payload carried by the SYN itself (TCP Fast Open). */

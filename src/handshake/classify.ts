@@ -57,21 +57,28 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-/** Flags every decision of the attempt carries, in their fixed order. */
-function baseFlags(a: Attempt): Flag[] {
-  const flags: Flag[] = [];
+/** Room to build a flag or frame list before copying it at its exact size (the copy is what an attempt keeps). */
+const scratchFlags: Flag[] = [];
+const scratchFrames: number[] = [];
+
+/** Flags every decision of the attempt carries, in their fixed order, then `extra` ones not already there. */
+function decisionFlags(a: Attempt, extra?: readonly Flag[]): Flag[] {
+  const flags = scratchFlags;
+  flags.length = 0;
   if (a.synCount > 1) flags.push('syn-retransmit');
   if (a.synAckCount > 1) flags.push('synack-retransmit');
   if (a.portReuse) flags.push('port-reuse');
   if (a.truncated) flags.push('truncated');
   if (a.invalidRstFrame) flags.push('invalid-rst');
   if (a.dupFrames) flags.push('duplicate-frames');
-  return flags;
+  if (extra) for (const f of extra) if (!flags.includes(f)) flags.push(f);
+  return flags.length === 0 ? [] : flags.slice();
 }
 
 /** The frames given, without zeros and repeats, in ascending order (a new array: `frames` may be the attempt's own). */
 function evidenceFrames(frames: readonly number[]): number[] {
-  const out: number[] = [];
+  const out = scratchFrames;
+  out.length = 0;
   for (let i = 0; i < frames.length; i++) {
     const f = frames[i];
     if (!(f > 0)) continue;
@@ -82,14 +89,12 @@ function evidenceFrames(frames: readonly number[]): number[] {
     for (let k = out.length - 1; k > j; k--) out[k] = out[k - 1];
     out[j] = f;
   }
-  return out;
+  return out.slice();
 }
 
 /** A verdict with its reason and the frames that prove it (built only once the verdict is known: classify runs at every wake-up). */
 function decision(a: Attempt, verdict: Verdict, reason: string, frames: readonly number[], extra?: readonly Flag[]): Decision {
-  const flags = baseFlags(a);
-  if (extra) for (const f of extra) if (!flags.includes(f)) flags.push(f);
-  return { verdict, flags, reason, frames: evidenceFrames(frames) };
+  return { verdict, flags: decisionFlags(a, extra), reason, frames: evidenceFrames(frames) };
 }
 
 function synText(a: Attempt): string {
@@ -181,30 +186,34 @@ export function classify(a: Attempt, ctx: ClassifyContext): Decision | null {
   return null;
 }
 
+/** The frames of the handshake, and one more that proves the verdict (0: none). */
+function handshakeFrames(a: Attempt, more = 0): number[] {
+  return [a.synFrames[0], a.synAckFrame, a.ackFrame, more];
+}
+
 /** The handshake completed on the wire (SYN, SYN-ACK, ACK): established, or a backlog drop after it. */
 function completed(a: Attempt, ctx: ClassifyContext): Decision | null {
-  const base = [a.synFrames[0], a.synAckFrame, a.ackFrame];
   const accepted = a.srvAckedDataFrame > 0 || a.srvDataFrame > 0;
   // Linux answers the final ACK of a connection its full accept queue cannot take with a bare RST
   // (seq = the ACK's ack number, no ACK flag): that is the reset of tcp_abort_on_overflow. A RST
   // with the ACK flag comes from a socket, i.e. an application that accepted and then reset.
   if (a.rstT >= 0 && a.rstAfterAck && !accepted && a.rstHasAck) {
     return decision(a, 'established', `${ctx.server} completed the handshake, then reset the connection ${ms(a.rstT - a.ackT)} later before any data (the application accepted and closed it with a reset)`,
-      [...base, a.rstFrame]);
+      handshakeFrames(a, a.rstFrame));
   }
   if (a.rstT >= 0 && a.rstAfterAck && !accepted) {
     return decision(a, 'backlog-drop', `${ctx.server} reset the connection ${ms(a.rstT - a.ackT)} after the handshake completed, before any data: the accept queue was full and net.ipv4.tcp_abort_on_overflow is on`,
-      [...base, a.rstFrame], ['backlog-drop']);
+      handshakeFrames(a, a.rstFrame), ['backlog-drop']);
   }
   if (a.synAckAfterAckFrame) {
     if (accepted) {
       return decision(a, 'established', `established, but only after ${ctx.server} retransmitted its SYN-ACK following the client's ACK: the accept queue was full and the ACK was dropped`,
-        [...base, a.synAckAfterAckFrame], ['backlog-drop']);
+        handshakeFrames(a, a.synAckAfterAckFrame), ['backlog-drop']);
     }
     // Wait while either side still retransmits: a slow listener may yet accept the connection.
     if (ctx.final || ctx.now - a.lastT >= ctx.timeout) {
       return decision(a, 'backlog-drop', `${ctx.server} retransmitted its SYN-ACK after the client's ACK: the listener's accept queue was full and dropped the final ACK`,
-        [...base, a.synAckAfterAckFrame], ['backlog-drop']);
+        handshakeFrames(a, a.synAckAfterAckFrame), ['backlog-drop']);
     }
     return null;
   }
@@ -217,7 +226,7 @@ function completed(a: Attempt, ctx: ClassifyContext): Decision | null {
       const why = cookie ? 'its SYN-ACK was a SYN cookie (MSS only), and the full accept queue dropped the connection the final ACK created'
         : 'it sent nothing after its SYN-ACK, as when a SYN-cookie connection is dropped by a full accept queue';
       return decision(a, 'backlog-drop', `the handshake completed on the wire but ${ctx.server} never acknowledged the client's data (${plural(a.cliDataRetx + 1, 'transmission')} over ${waited.toFixed(1)} s): ${why}`,
-        [...base, a.cliDataFrame], extra);
+        handshakeFrames(a, a.cliDataFrame), extra);
     }
     if (!ctx.final) return null;
   }
@@ -230,5 +239,5 @@ function completed(a: Attempt, ctx: ClassifyContext): Decision | null {
   }
   if (a.cliDataFrame && !accepted) extra.push('data-unacked');
   const rtt = a.synAckT - a.synBeforeAckT;
-  return decision(a, 'established', `${ctx.server} completed the handshake (SYN-ACK after ${ms(rtt)}, client ACK)${delayed}`, base, extra);
+  return decision(a, 'established', `${ctx.server} completed the handshake (SYN-ACK after ${ms(rtt)}, client ACK)${delayed}`, handshakeFrames(a), extra);
 }

@@ -464,7 +464,7 @@ export class HandshakeEngine {
     a.portReuse = reuse;
     a.synDataLen = tcp.have >= 20 ? tcp.payloadLen : 0;
     a.truncated = cut;
-    a.synFrames.push(m.frame);
+    a.synFrames = [m.frame]; // (a literal has room for exactly one: most attempts have one SYN)
     a.addHistory('S');
     this.attempts.insert(a);
     this.attemptCount++;

@@ -175,7 +175,9 @@ export class ParkedSyns {
       a.reported = true;
       a.verdict = VERDICTS[verdict - 1];
     }
-    for (let i = 0; i < n[ib + 6]; i++) a.synFrames.push(this.frames[s * MAX_FRAMES + i]);
+    const synFrames: number[] = [];
+    for (let i = 0; i < n[ib + 6]; i++) synFrames.push(this.frames[s * MAX_FRAMES + i]);
+    a.synFrames = synFrames;
     a.host = this.hosts[s];
     a.endpoint = this.endpoints[s];
     this.remove(s, a.hash);

@@ -13,9 +13,6 @@ export function textBytes(s: string): Uint8Array {
   return new Uint8Array(Buffer.from(s, 'utf8'));
 }
 
-/** A character JSON escapes, or one beyond printable ASCII. */
-const NOT_PLAIN = /[^\x20-\x7e]|["\\]/;
-
 export class JsonOut {
   private buf: Buffer;
   private pos = 0;
@@ -138,8 +135,6 @@ export class JsonOut {
   stringBody(s: string): void {
     const n = s.length;
     this.room(n);
-    // Plain printable ASCII (every reason sentence, in practice) is its own JSON text: one native copy.
-    if (n > 32 && !NOT_PLAIN.test(s)) { this.pos += this.buf.write(s, this.pos, n, 'latin1'); return; }
     const b = this.buf;
     const start = this.pos;
     let p = start;
