@@ -3,16 +3,19 @@
  * document must be the very same bytes as the single-threaded one, for every fixture, for a
  * rotated set (frames in other files), and for a stream of attempts large enough to fill every
  * shared batch; a reader that closes the pipe early ends it quietly, as it does the main thread.
+ * `--workers auto` (the default) takes the second thread for large inputs only.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyze } from '../src/analyze.js';
+import { inputBytes } from '../src/capture/inputs.js';
 import { PcapWriter } from '../src/capture/writer.js';
+import { AUTO_WORKERS_MIN_BYTES, jsonThreads } from '../src/report/json-stream.js';
 import { ipTcp } from './helpers/packets.js';
 import { splitCapture } from './helpers/split.js';
 
@@ -111,4 +114,22 @@ test('an input error before any attempt leaves stdout empty, as with one thread;
   const r = spawnSync(process.execPath, [bin, 'analyze', 'fixtures/basic-v4-client.pcap', '--workers', '2'], { cwd: root, encoding: 'utf8' });
   assert.equal(r.status, 2);
   assert.match(r.stderr, /^synscope: --workers 2 speeds up --format json only/);
+});
+
+test('--workers auto: two threads only for a large input of known size on two or more CPUs', async () => {
+  const big = AUTO_WORKERS_MIN_BYTES;
+  assert.equal(jsonThreads('auto', big, 2), 2);
+  assert.equal(jsonThreads('auto', big - 1, 2), 1, 'a small input does not win back the thread start');
+  assert.equal(jsonThreads('auto', big, 1), 1, 'one CPU: one thread');
+  assert.equal(jsonThreads('auto', null, 8), 1, 'standard input: size unknown');
+  assert.equal(jsonThreads('1', big, 8), 1);
+  assert.equal(jsonThreads('2', 0, 1), 2, 'an explicit choice is kept');
+  // The size is that of every capture the arguments name, directories and patterns expanded.
+  const dir = join(root, 'fixtures', 'adversarial');
+  const files = readdirSync(dir).filter((f) => /\.pcap(ng)?$/.test(f)).map((f) => join(dir, f));
+  const sum = files.reduce((n, f) => n + statSync(f).size, 0);
+  assert.equal(await inputBytes([dir]), sum);
+  assert.equal(await inputBytes([files[0], files[1]]), statSync(files[0]).size + statSync(files[1]).size);
+  assert.equal(await inputBytes([files[0], '-']), null);
+  assert.equal(await inputBytes([join(tmp, 'no-such-file.pcap')]), null, 'the analysis, not the sizing, reports a missing file');
 });

@@ -74,6 +74,27 @@ export async function expandInputs(args: string[]): Promise<string[]> {
   return out;
 }
 
+/**
+ * Bytes of input the arguments name (directories and patterns expanded), or null when that is
+ * not known: standard input, or an argument that cannot be read (the analysis will say why).
+ */
+export async function inputBytes(args: string[]): Promise<number | null> {
+  let files: string[];
+  try {
+    files = await expandInputs(args);
+  } catch {
+    return null;
+  }
+  let total = 0;
+  for (const f of files) {
+    if (f === '-') return null;
+    const st = await stat(f).catch(() => null);
+    if (!st?.isFile()) return null;
+    total += st.size;
+  }
+  return total;
+}
+
 /** Time of the first packet ([sec, nsec]) or null for an empty or unreadable capture. */
 export async function firstPacketTime(file: string): Promise<[number, number] | null> {
   const ctl = new AbortController();

@@ -10,14 +10,15 @@ import { isSynscopeError, SynscopeError } from '../errors.js';
 import { constants as fsConstants } from 'node:fs';
 import { access, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { analyze } from '../analyze.js';
-import { expandInputs } from '../capture/inputs.js';
+import { expandInputs, inputBytes } from '../capture/inputs.js';
 import { fileInfo } from '../info/info.js';
 import { isVerdict, type Verdict } from '../model/verdict.js';
 import { compareExpect, formatExpect, parseExpect } from '../report/expect.js';
 import { formatInfoText } from '../report/info-text.js';
 import { formatTable } from '../report/table.js';
-import { JsonReportWriter, ParallelJsonReportWriter } from '../report/json-stream.js';
+import { JsonReportWriter, jsonThreads, ParallelJsonReportWriter } from '../report/json-stream.js';
 import { Progress } from './progress.js';
 import { registerLive } from './live.js';
 import { parseIp } from '../util/ip.js';
@@ -74,7 +75,7 @@ export function buildProgram(): Command {
     .option('--no-hints', 'table format: leave out the next-step commands')
     .option('-q, --quiet', 'no progress display on the terminal')
     .option('--max-attempts <n>', 'most attempts held undecided at once (a SYN flood beyond it is decided early, with a warning)')
-    .addOption(new Option('--workers <n>', 'json format: 2 writes the attempts\' JSON in a second thread while the analysis goes on (same output)').choices(['1', '2']).default('1'))
+    .addOption(new Option('--workers <n>', 'json format: 2 writes the attempts\' JSON in a second thread while the analysis goes on (same output); auto: 2 for inputs of 64 MB or more on a machine with two or more CPUs').choices(['auto', '1', '2']).default('auto'))
     .action(async (files: string[], o: AnalyzeCliOptions) => {
       if (files.filter((f) => f === '-').length > 1) throw new SynscopeError('ERR_USAGE', 'standard input (-) can be named only once');
       if (o.workers === '2' && o.format !== 'json') throw new SynscopeError('ERR_USAGE', `--workers 2 speeds up --format json only; leave it out with --format ${o.format}`);
@@ -99,7 +100,8 @@ export function buildProgram(): Command {
       const ndjson = o.format === 'ndjson';
       const line = (obj: unknown) => process.stdout.write(`${JSON.stringify(obj)}\n`);
       const toStdout = (s: string | Uint8Array) => process.stdout.write(s);
-      const json = o.format !== 'json' ? null : o.workers === '2' ? new ParallelJsonReportWriter(toStdout, () => process.exit(0)) : new JsonReportWriter(toStdout);
+      const threads = o.format !== 'json' ? 1 : jsonThreads(o.workers, o.workers === 'auto' ? await inputBytes(files) : null, availableParallelism());
+      const json = o.format !== 'json' ? null : threads === 2 ? new ParallelJsonReportWriter(toStdout, () => process.exit(0)) : new JsonReportWriter(toStdout);
       // Every attempt is kept only when something needs the list; otherwise memory stays bounded.
       const collect = Boolean(expected || o.writeExpect || o.details);
       const progress = Progress.wanted(o.quiet) ? new Progress() : null;
@@ -166,7 +168,7 @@ interface AnalyzeCliOptions {
   hints: boolean;
   maxAttempts?: string;
   quiet?: boolean;
-  workers: '1' | '2';
+  workers: 'auto' | '1' | '2';
 }
 
 function positiveInt(s: string, option: string): number {

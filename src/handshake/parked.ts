@@ -29,6 +29,9 @@ const BIT_REUSE = 1;
 const BIT_TRUNCATED = 2;
 const BIT_RETRANSMIT_SEEN = 4; // history "ST" rather than "S"
 const BIT_REVISED = 8;
+/** Slots of a new ring; an empty ring larger than RELEASE_ABOVE gives its memory back. */
+const MIN_CAP = 4096;
+const RELEASE_ABOVE = 65536;
 
 export class ParkedSyns {
   private cap = 0;
@@ -222,7 +225,21 @@ export class ParkedSyns {
       }
     }
     idx[i] = 0;
-    if (this.size === 0) { this.head = 0; this.used = 0; }
+    if (this.size === 0) {
+      this.head = 0;
+      this.used = 0;
+      // A flood's store empties after its burst: its memory goes with it (a small one is kept for reuse).
+      if (this.cap > RELEASE_ABOVE) this.release();
+    }
+  }
+
+  private release(): void {
+    this.cap = 0;
+    this.keys = new Uint32Array(0); this.dbl = new Float64Array(0); this.ints = new Int32Array(0);
+    this.frames = new Float64Array(0); this.live = new Uint8Array(0);
+    this.hosts = []; this.endpoints = [];
+    this.index = new Int32Array(0);
+    this.mask = 0;
   }
 
   private place(hash: number, value: number): void {
@@ -232,9 +249,13 @@ export class ParkedSyns {
     idx[i] = value;
   }
 
-  /** Doubles the ring (holes included: they are reclaimed as the head passes). */
+  /**
+   * Doubles the ring (holes included: they are reclaimed as the head passes), but not past the
+   * store's limit the first time it is reached: a full flood store would be a fifth empty.
+   */
   private grow(): void {
-    const cap = Math.max(4096, this.cap * 2);
+    let cap = Math.max(MIN_CAP, this.cap * 2);
+    if (this.cap < this.limit && cap > this.limit) cap = Math.max(MIN_CAP, this.limit);
     const keys = new Uint32Array(cap * K);
     const dbl = new Float64Array(cap * D);
     const ints = new Int32Array(cap * I);

@@ -18,6 +18,21 @@ function tail(count: number, endpoints: EndpointReport[], summary: Summary): str
 }
 
 /** Where the analysis writes each attempt's final report (see Analysis, `jsonWriter`). */
+/**
+ * Input size from which `--workers auto` starts the JSON writer thread: starting it costs about
+ * 30 ms, which a 20 MB capture does not win back (bench/RESULTS.md).
+ */
+export const AUTO_WORKERS_MIN_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Threads that write the JSON report: `auto` takes two on a machine with at least two CPUs when
+ * the input is large; one for a small input or one of unknown size (standard input).
+ */
+export function jsonThreads(choice: 'auto' | '1' | '2', inputBytes: number | null, cpus: number): 1 | 2 {
+  if (choice !== 'auto') return choice === '2' ? 2 : 1;
+  return cpus >= 2 && inputBytes !== null && inputBytes >= AUTO_WORKERS_MIN_BYTES ? 2 : 1;
+}
+
 export interface AttemptJsonSink {
   attemptFrom(a: Attempt, server: ServerText, serverTtl: number, start: string, ff: FrameFiles): void;
 }
