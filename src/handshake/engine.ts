@@ -396,9 +396,9 @@ export class HandshakeEngine {
     const fromServer = this.settled.reversed;
     const f = tcp.flags;
     s.lastT = m.t;
-    if (f & TcpFlag.RST) s.closing |= SETTLED_RST;
+    if (f & TcpFlag.RST) this.settled.close(s, SETTLED_RST);
     else {
-      if (f & TcpFlag.FIN) s.closing |= fromServer ? SETTLED_SERVER_FIN : SETTLED_CLIENT_FIN;
+      if (f & TcpFlag.FIN) this.settled.close(s, fromServer ? SETTLED_SERVER_FIN : SETTLED_CLIENT_FIN);
       if (fromServer) {
         if (m.ifKey === s.ifKey && s.host) s.host.add(ip.ttl, ip.version, ip.flowLabel);
         else this.learnHost(p, m);
