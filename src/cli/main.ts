@@ -214,8 +214,8 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 
 // V8 lets its old generation grow to several times the live heap when a program allocates fast,
 // as a large analysis does: on the 1 GB bench file 305 MB of peak RSS for a live heap of about
-// 50 MB. Growing it by 100 % of the live heap at each collection instead keeps 207 MB, and the
-// SYN flood 724 MB instead of 916 MB, for a few percent of CPU (bench/RESULTS.md). Set here, in
+// 50 MB. Growing it by 100 % of the live heap at each collection instead keeps 208 MB, and the
+// SYN flood 724 MB instead of 916 MB, for about 3 % more time (bench/RESULTS.md). Set here, in
 // the command line's own process only: a library must not change its host's V8 settings.
 setFlagsFromString('--heap-growing-percent=100');
 
