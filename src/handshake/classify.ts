@@ -76,7 +76,7 @@ function decisionFlags(a: Attempt, extra?: readonly Flag[]): Flag[] {
 }
 
 /** The frames given, without zeros and repeats, in ascending order (a new array: `frames` may be the attempt's own). */
-function evidenceFrames(frames: readonly number[]): number[] {
+export function evidenceFrames(frames: readonly number[]): number[] {
   const out = scratchFrames;
   out.length = 0;
   for (let i = 0; i < frames.length; i++) {
