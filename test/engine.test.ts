@@ -285,3 +285,24 @@ test('a RST whose TTL matches any of the TTLs the host was seen with is the host
   const a = only(run([...other(0, 41000), ...other(0.2, 41002), ...other62, syn(1), rst(1.0005, { ttl: 62 })]));
   assert.equal(a.verdict, 'refused');
 });
+
+// Reasons are written from what the decision fixed (Why and its numbers), when a report asks:
+// these three sentences had no other test.
+test('aborted: a SYN-ACK never acknowledged within the timeout', () => {
+  const a = only(run([syn(0), synAck(0.01), syn(5, { sport: 40001, dport: 81, seq: 1 })]));
+  assert.equal(a.verdict, 'aborted');
+  assert.equal(a.reason, 'the client never acknowledged 1 SYN-ACK from 203.0.113.20:80 within 3 s: it abandoned the attempt (or its ACKs were lost on the way)');
+});
+
+test('aborted: the client resets its own SYN before any answer', () => {
+  const a = only(run([syn(0), { t: 0.5, pkt: ipTcp({ src: C, dst: S, sport: 40000, dport: 80, seq: ISN + 1, flags: 'R', ttl: 64 }) }, syn(5, { sport: 40001, dport: 81, seq: 1 })]));
+  assert.equal(a.verdict, 'aborted');
+  assert.equal(a.reason, 'the client reset its own SYN to 203.0.113.20:80 before any answer: it gave up, nothing refused it');
+});
+
+test('forged-reset: the server kept sending after a RST in its name', () => {
+  const a = only(run([syn(0), rst(0.01), { t: 0.02, pkt: ipTcp({ src: S, dst: C, sport: 80, dport: 40000, seq: 1, ack: ISN + 1, flags: 'A', ttl: 63 }) }, syn(5, { sport: 40001, dport: 81, seq: 1 })]));
+  assert.equal(a.verdict, 'forged-reset');
+  assert.equal(a.reason, 'the RST answering the SYN was not sent by 203.0.113.20: 203.0.113.20:80 kept sending after it (frame 3); a firewall or middlebox rejects with tcp-reset');
+  assert.deepEqual(a.frames, [1, 2, 3]);
+});

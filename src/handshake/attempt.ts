@@ -8,6 +8,7 @@ import { FlowKey } from '../flow/table.js';
 import { ipv4ToString, ipv6ToString } from '../util/ip.js';
 import type { Flag, Verdict } from '../model/verdict.js';
 import type { EndpointEntry, HostEntry } from './evidence.js';
+import { reasonOf } from './classify.js';
 
 /** Frames kept per kind of evidence; later ones are counted, not listed. */
 export const MAX_FRAMES = 6;
@@ -138,7 +139,12 @@ export class Attempt extends FlowKey {
   reported: boolean = false;
   verdict: Verdict = 'incomplete';
   flags: Flag[] = NO_FLAGS;
-  reason: string = '';
+  /** Which sentence explains the decision, and the numbers it quotes (see Why and reasonOf). */
+  why: number = 0;
+  why0: number = 0;
+  why1: number = 0;
+  why2: number = 0;
+  why3: number = 0;
   frames: number[] = NO_FRAMES;
   /** The verdict changed after it was first reported (an answer came late). */
   revised: boolean = false;
@@ -166,6 +172,11 @@ export class Attempt extends FlowKey {
     (resetFields ??= compileReset())(this);
   }
 
+
+  /** The decision's sentence, written when asked for (reports only): see reasonOf. */
+  get reason(): string {
+    return reasonOf(this);
+  }
 
   /** Text forms of the addresses (built on demand: reports and reasons only). */
   serverIp(): string {

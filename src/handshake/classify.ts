@@ -7,6 +7,7 @@
 import type { Flag, Verdict } from '../model/verdict.js';
 import { icmpMeaning } from './icmp-names.js';
 import type { Attempt } from './attempt.js';
+import { endpointToString } from '../util/ip.js';
 
 export interface ClassifyContext {
   /** Current capture time (relative seconds). */
@@ -26,18 +27,34 @@ export interface ClassifyContext {
   /** SYN-ACKs the same server endpoint sent to other attempts while this one waited. */
   aliveCount: number;
   aliveFrame: number;
-  /** Text forms for the reason sentence. */
-  server: string;
-  serverIp: string;
-  icmpSender: string;
 }
+
+/**
+ * Which sentence explains a decision. The sentence is written only when a report needs it
+ * (reasonOf), from these and the numbers it quotes, fixed at the decision: built at every decision,
+ * the sentences were the largest part of the garbage that outlived its attempt's first collections.
+ */
+export const Why = {
+  none: 0, forgedRace: 1, clientEnded: 2, noAck: 3, incompleteAfterSynAck: 4, forgedEvidence: 5, refused: 6,
+  icmp: 7, clientResetSyn: 8, backlogUnanswered: 9, filtered: 10, incompleteSyn: 11,
+  appReset: 12, abortOnOverflow: 13, lateSynAckRetx: 14, finalAckDropped: 15, dataUnacked: 16, established: 17,
+} as const;
 
 export interface Decision {
   verdict: Verdict;
   flags: Flag[];
-  reason: string;
+  /** A Why value, and the numbers its sentence quotes (see reasonOf). */
+  why: number;
+  w0: number;
+  w1: number;
+  w2: number;
+  w3: number;
   frames: number[];
 }
+
+/** Bits of w3 for Why.forgedEvidence. */
+const TTL_EVIDENCE = 1;
+const LABEL_EVIDENCE = 2;
 
 /** Initial TTL a sender most likely used (64 Linux/macOS, 128 Windows, 255 network gear). */
 export function initialTtl(ttl: number): number {
@@ -93,13 +110,16 @@ export function evidenceFrames(frames: readonly number[]): number[] {
 }
 
 /** A verdict with its reason and the frames that prove it (built only once the verdict is known: classify runs at every wake-up). */
-function decision(a: Attempt, verdict: Verdict, reason: string, frames: readonly number[], extra?: readonly Flag[]): Decision {
-  return { verdict, flags: decisionFlags(a, extra), reason, frames: evidenceFrames(frames) };
+function decision(a: Attempt, verdict: Verdict, why: number, frames: readonly number[], extra?: readonly Flag[], w0 = 0, w1 = 0, w2 = 0, w3 = 0): Decision {
+  return { verdict, flags: decisionFlags(a, extra), why, w0, w1, w2, w3, frames: evidenceFrames(frames) };
 }
 
-function synText(a: Attempt): string {
-  return a.synCount > 1 ? `${a.synCount} SYNs` : 'the SYN';
+function synText(synCount: number): string {
+  return synCount > 1 ? `${synCount} SYNs` : 'the SYN';
 }
+
+const TTL_MISMATCH: readonly Flag[] = ['ttl-mismatch'];
+const BACKLOG_DROP: readonly Flag[] = ['backlog-drop'];
 
 /** Returns null when the verdict cannot be known yet (more capture time may decide it). */
 export function classify(a: Attempt, ctx: ClassifyContext): Decision | null {
@@ -110,78 +130,53 @@ export function classify(a: Attempt, ctx: ClassifyContext): Decision | null {
     // A RST answering the SYN plus a SYN-ACK acknowledging the same SYN: a real host sends one
     // or the other, never both, so the RST was injected by someone else.
     if (a.rstT >= 0 && !a.rstAfterAck) {
-      const ttl: Flag[] = ctx.serverTtl >= 0 && !ctx.rstTtlSeen ? ['ttl-mismatch'] : [];
-      return decision(a, 'forged-reset',
-        `a RST in ${ctx.server}'s name (TTL ${a.rstTtl}) answered the SYN while the server itself sent a SYN-ACK (TTL ${a.synAckTtl}): a middlebox injected the reset`,
-        [syn0, a.rstFrame, a.synAckFrame], ttl);
+      const ttl = ctx.serverTtl >= 0 && !ctx.rstTtlSeen ? TTL_MISMATCH : undefined;
+      return decision(a, 'forged-reset', Why.forgedRace, [syn0, a.rstFrame, a.synAckFrame], ttl, a.rstTtl, a.synAckTtl);
     }
     if (a.ackT >= 0) return completed(a, ctx);
     if (a.cliRstT >= 0 || a.cliFinFrame) {
       const f = a.cliRstT >= 0 ? a.cliRstFrame : a.cliFinFrame;
-      return decision(a, 'aborted', `the client ${a.cliRstT >= 0 ? 'reset' : 'closed'} the attempt after ${ctx.server} answered with a SYN-ACK instead of completing the handshake (half-open scan, or the client had already timed out)`,
-        [syn0, a.synAckFrame, f]);
+      return decision(a, 'aborted', Why.clientEnded, [syn0, a.synAckFrame, f], undefined, a.cliRstT >= 0 ? 1 : 0);
     }
     if (ctx.now - a.synAckT >= ctx.timeout) {
-      return decision(a, 'aborted', `the client never acknowledged ${plural(a.synAckCount, 'SYN-ACK')} from ${ctx.server} within ${ctx.timeout} s: it abandoned the attempt (or its ACKs were lost on the way)`,
-        [syn0, a.synAckFrame]);
+      return decision(a, 'aborted', Why.noAck, [syn0, a.synAckFrame], undefined, a.synAckCount, ctx.timeout);
     }
-    if (ctx.final) return decision(a, 'incomplete', `the capture ended ${ms(ctx.now - a.synAckT)} after ${ctx.server}'s SYN-ACK, before the client's ACK`, [syn0, a.synAckFrame]);
+    if (ctx.final) return decision(a, 'incomplete', Why.incompleteAfterSynAck, [syn0, a.synAckFrame], undefined, ctx.now - a.synAckT);
     return null;
   }
 
   if (a.rstT >= 0) {
-    const evidence: string[] = [];
-    const extra: Flag[] = [];
     // A host whose packets arrive with more than one TTL (paths of different length) proves nothing
     // against a RST carrying any of them.
-    if (ctx.serverTtl >= 0 && !ctx.rstTtlSeen) {
-      extra.push('ttl-mismatch');
-      const dh = hopsOf(ctx.serverTtl) - hopsOf(a.rstTtl);
-      const where = dh > 0 ? `, ${plural(dh, 'hop')} closer than the server` : dh < 0 ? `, ${plural(-dh, 'hop')} farther than the server` : ', sent with another initial TTL';
-      evidence.push(`its TTL ${a.rstTtl} differs from the TTL ${ctx.serverTtl} of ${ctx.serverIp}'s own packets${where}`);
-    }
-    if (a.srvAfterRstFrame) evidence.push(`${ctx.server} kept sending after it (frame ${a.srvAfterRstFrame})`);
+    const ttlEvidence = ctx.serverTtl >= 0 && !ctx.rstTtlSeen;
     // A zero IPv6 flow label among labelled packets only supports other evidence: some kernels
     // send their own resets unlabelled, and a refusal called a firewall is the worst mistake.
     const label = a.rstFlowLabel === 0 && ctx.serverLabelNonZero > 0 && ctx.serverLabelZero === 0 && a.version === 6;
-    if (evidence.length) {
-      if (label) evidence.push(`its IPv6 flow label is 0 while every other packet from ${ctx.serverIp} carries one`);
-      return decision(a, 'forged-reset', `the RST answering the SYN was not sent by ${ctx.serverIp}: ${evidence.join('; ')}; a firewall or middlebox rejects with tcp-reset`,
-        [syn0, a.rstFrame, a.srvAfterRstFrame], extra);
+    if (ttlEvidence || a.srvAfterRstFrame) {
+      return decision(a, 'forged-reset', Why.forgedEvidence, [syn0, a.rstFrame, a.srvAfterRstFrame], ttlEvidence ? TTL_MISMATCH : undefined,
+        a.rstTtl, ctx.serverTtl, a.srvAfterRstFrame, (ttlEvidence ? TTL_EVIDENCE : 0) | (label ? LABEL_EVIDENCE : 0));
     }
-    const basis = ctx.serverTtlPackets > 0
-      ? `with the same ${a.version === 6 ? 'hop limit' : 'TTL'} ${a.rstTtl} as its other packets`
-      : `(no other packet from ${ctx.serverIp} in the capture to compare its ${a.version === 6 ? 'hop limit' : 'TTL'} ${a.rstTtl} with, so a host firewall's tcp-reset would look the same)`;
-    const caveat = label ? ` (its flow label is 0 unlike the host's other packets, which some kernels do for their own resets too)` : '';
-    return decision(a, 'refused', `${ctx.server} answered ${synText(a)} with RST ${basis}${caveat}: nothing is listening on that port`, [...synList, a.rstFrame]);
+    return decision(a, 'refused', Why.refused, [...synList, a.rstFrame], undefined, a.synCount, a.rstTtl, ctx.serverTtlPackets > 0 ? 1 : 0, label ? 1 : 0);
   }
 
   if (a.icmpT >= 0) {
     const m = icmpMeaning(a.icmpFamily, a.icmpType, a.icmpCode);
-    if (m.verdict) {
-      const own = ctx.icmpSender === ctx.serverIp;
-      const who = own ? `the server ${ctx.icmpSender} itself (host firewall)` : `${ctx.icmpSender}, a router on the way`;
-      const kind = a.icmpFamily === 4 ? 'ICMP' : 'ICMPv6';
-      const what = m.verdict === 'rejected' ? 'a REJECT rule' : 'no route to the destination';
-      return decision(a, m.verdict, `${kind} ${m.name} from ${who} answered the SYN to ${ctx.server}: ${what}`, [syn0, a.icmpFrame]);
-    }
+    if (m.verdict) return decision(a, m.verdict, Why.icmp, [syn0, a.icmpFrame]);
   }
 
   if (a.cliRstT >= 0) {
-    return decision(a, 'aborted', `the client reset its own SYN to ${ctx.server} before any answer: it gave up, nothing refused it`, [syn0, a.cliRstFrame]);
+    return decision(a, 'aborted', Why.clientResetSyn, [syn0, a.cliRstFrame]);
   }
 
   const waited = ctx.now - a.t0;
   if (waited >= ctx.timeout) {
     if (ctx.aliveCount > 0) {
-      return decision(a, 'backlog-drop',
-        `${synText(a)} to ${ctx.server} went unanswered for ${waited.toFixed(1)} s while the same listener answered ${plural(ctx.aliveCount, 'other handshake')}: its listen queue was full`,
-        [...synList, ctx.aliveFrame], ['backlog-drop']);
+      return decision(a, 'backlog-drop', Why.backlogUnanswered, [...synList, ctx.aliveFrame], BACKLOG_DROP, a.synCount, waited, ctx.aliveCount);
     }
-    return decision(a, 'filtered', `${synText(a)} to ${ctx.server} got no answer at all for ${waited.toFixed(1)} s: a firewall drops them silently, or the host is down`, synList);
+    return decision(a, 'filtered', Why.filtered, synList, undefined, a.synCount, waited);
   }
   if (ctx.final) {
-    return decision(a, 'incomplete', `the capture ended ${ms(waited)} after the first SYN to ${ctx.server}, before an answer or the ${ctx.timeout} s handshake timeout`, synList);
+    return decision(a, 'incomplete', Why.incompleteSyn, synList, undefined, waited, ctx.timeout);
   }
   return null;
 }
@@ -198,22 +193,18 @@ function completed(a: Attempt, ctx: ClassifyContext): Decision | null {
   // (seq = the ACK's ack number, no ACK flag): that is the reset of tcp_abort_on_overflow. A RST
   // with the ACK flag comes from a socket, i.e. an application that accepted and then reset.
   if (a.rstT >= 0 && a.rstAfterAck && !accepted && a.rstHasAck) {
-    return decision(a, 'established', `${ctx.server} completed the handshake, then reset the connection ${ms(a.rstT - a.ackT)} later before any data (the application accepted and closed it with a reset)`,
-      handshakeFrames(a, a.rstFrame));
+    return decision(a, 'established', Why.appReset, handshakeFrames(a, a.rstFrame), undefined, a.rstT - a.ackT);
   }
   if (a.rstT >= 0 && a.rstAfterAck && !accepted) {
-    return decision(a, 'backlog-drop', `${ctx.server} reset the connection ${ms(a.rstT - a.ackT)} after the handshake completed, before any data: the accept queue was full and net.ipv4.tcp_abort_on_overflow is on`,
-      handshakeFrames(a, a.rstFrame), ['backlog-drop']);
+    return decision(a, 'backlog-drop', Why.abortOnOverflow, handshakeFrames(a, a.rstFrame), BACKLOG_DROP, a.rstT - a.ackT);
   }
   if (a.synAckAfterAckFrame) {
     if (accepted) {
-      return decision(a, 'established', `established, but only after ${ctx.server} retransmitted its SYN-ACK following the client's ACK: the accept queue was full and the ACK was dropped`,
-        handshakeFrames(a, a.synAckAfterAckFrame), ['backlog-drop']);
+      return decision(a, 'established', Why.lateSynAckRetx, handshakeFrames(a, a.synAckAfterAckFrame), BACKLOG_DROP);
     }
     // Wait while either side still retransmits: a slow listener may yet accept the connection.
     if (ctx.final || ctx.now - a.lastT >= ctx.timeout) {
-      return decision(a, 'backlog-drop', `${ctx.server} retransmitted its SYN-ACK after the client's ACK: the listener's accept queue was full and dropped the final ACK`,
-        handshakeFrames(a, a.synAckAfterAckFrame), ['backlog-drop']);
+      return decision(a, 'backlog-drop', Why.finalAckDropped, handshakeFrames(a, a.synAckAfterAckFrame), BACKLOG_DROP);
     }
     return null;
   }
@@ -223,21 +214,99 @@ function completed(a: Attempt, ctx: ClassifyContext): Decision | null {
     if (ctx.final || ctx.now - a.lastT >= ctx.timeout) {
       const extra: Flag[] = ['backlog-drop', 'data-unacked'];
       if (cookie) extra.push('syn-cookie');
-      const why = cookie ? 'its SYN-ACK was a SYN cookie (MSS only), and the full accept queue dropped the connection the final ACK created'
-        : 'it sent nothing after its SYN-ACK, as when a SYN-cookie connection is dropped by a full accept queue';
-      return decision(a, 'backlog-drop', `the handshake completed on the wire but ${ctx.server} never acknowledged the client's data (${plural(a.cliDataRetx + 1, 'transmission')} over ${waited.toFixed(1)} s): ${why}`,
-        handshakeFrames(a, a.cliDataFrame), extra);
+      return decision(a, 'backlog-drop', Why.dataUnacked, handshakeFrames(a, a.cliDataFrame), extra, a.cliDataRetx + 1, waited, cookie ? 1 : 0);
     }
     if (!ctx.final) return null;
   }
   const extra: Flag[] = [];
   if (cookie && a.synAckOptMask) extra.push('syn-cookie');
-  let delayed = '';
-  if (a.synCount > 1 && ctx.aliveCount > 0) {
-    extra.push('backlog-drop');
-    delayed = `, after ${a.synCount - 1} SYN retransmission(s) while the listener answered other handshakes (listen queue overflow)`;
-  }
+  // SYN retransmissions while the listener answered others: the attempt waited in a full queue.
+  const delayed = a.synCount > 1 && ctx.aliveCount > 0;
+  if (delayed) extra.push('backlog-drop');
   if (a.cliDataFrame && !accepted) extra.push('data-unacked');
-  const rtt = a.synAckT - a.synBeforeAckT;
-  return decision(a, 'established', `${ctx.server} completed the handshake (SYN-ACK after ${ms(rtt)}, client ACK)${delayed}`, handshakeFrames(a), extra);
+  return decision(a, 'established', Why.established, handshakeFrames(a), extra, a.synAckT - a.synBeforeAckT, delayed ? a.synCount - 1 : -1);
+}
+
+/** The server's address as text, made once per endpoint. */
+function serverIpText(a: Attempt): string {
+  const ep = a.endpoint;
+  return ep ? (ep.ipText ??= a.serverIp()) : a.serverIp();
+}
+
+/** `ip:port` of the server, made once per endpoint. */
+function serverText(a: Attempt): string {
+  const ep = a.endpoint;
+  if (ep) return ep.text ??= endpointToString(serverIpText(a), a.sport);
+  return endpointToString(a.serverIp(), a.sport);
+}
+
+/** The sentence of the attempt's decision ('' before the first), from what the decision fixed (see Why). */
+export function reasonOf(a: Attempt): string {
+  switch (a.why) {
+    case Why.none:
+      return '';
+    case Why.forgedRace:
+      return `a RST in ${serverText(a)}'s name (TTL ${a.why0}) answered the SYN while the server itself sent a SYN-ACK (TTL ${a.why1}): a middlebox injected the reset`;
+    case Why.clientEnded:
+      return `the client ${a.why0 ? 'reset' : 'closed'} the attempt after ${serverText(a)} answered with a SYN-ACK instead of completing the handshake (half-open scan, or the client had already timed out)`;
+    case Why.noAck:
+      return `the client never acknowledged ${plural(a.why0, 'SYN-ACK')} from ${serverText(a)} within ${a.why1} s: it abandoned the attempt (or its ACKs were lost on the way)`;
+    case Why.incompleteAfterSynAck:
+      return `the capture ended ${ms(a.why0)} after ${serverText(a)}'s SYN-ACK, before the client's ACK`;
+    case Why.forgedEvidence: {
+      const serverIp = serverIpText(a);
+      const evidence: string[] = [];
+      if (a.why3 & TTL_EVIDENCE) {
+        const dh = hopsOf(a.why1) - hopsOf(a.why0);
+        const where = dh > 0 ? `, ${plural(dh, 'hop')} closer than the server` : dh < 0 ? `, ${plural(-dh, 'hop')} farther than the server` : ', sent with another initial TTL';
+        evidence.push(`its TTL ${a.why0} differs from the TTL ${a.why1} of ${serverIp}'s own packets${where}`);
+      }
+      if (a.why2) evidence.push(`${serverText(a)} kept sending after it (frame ${a.why2})`);
+      if (a.why3 & LABEL_EVIDENCE) evidence.push(`its IPv6 flow label is 0 while every other packet from ${serverIp} carries one`);
+      return `the RST answering the SYN was not sent by ${serverIp}: ${evidence.join('; ')}; a firewall or middlebox rejects with tcp-reset`;
+    }
+    case Why.refused: {
+      const hop = a.version === 6 ? 'hop limit' : 'TTL';
+      const basis = a.why2
+        ? `with the same ${hop} ${a.why1} as its other packets`
+        : `(no other packet from ${serverIpText(a)} in the capture to compare its ${hop} ${a.why1} with, so a host firewall's tcp-reset would look the same)`;
+      const caveat = a.why3 ? ' (its flow label is 0 unlike the host\'s other packets, which some kernels do for their own resets too)' : '';
+      return `${serverText(a)} answered ${synText(a.why0)} with RST ${basis}${caveat}: nothing is listening on that port`;
+    }
+    case Why.icmp: {
+      const m = icmpMeaning(a.icmpFamily, a.icmpType, a.icmpCode);
+      const sender = a.icmpSenderIp();
+      const who = sender === serverIpText(a) ? `the server ${sender} itself (host firewall)` : `${sender}, a router on the way`;
+      const kind = a.icmpFamily === 4 ? 'ICMP' : 'ICMPv6';
+      const what = m.verdict === 'rejected' ? 'a REJECT rule' : 'no route to the destination';
+      return `${kind} ${m.name} from ${who} answered the SYN to ${serverText(a)}: ${what}`;
+    }
+    case Why.clientResetSyn:
+      return `the client reset its own SYN to ${serverText(a)} before any answer: it gave up, nothing refused it`;
+    case Why.backlogUnanswered:
+      return `${synText(a.why0)} to ${serverText(a)} went unanswered for ${a.why1.toFixed(1)} s while the same listener answered ${plural(a.why2, 'other handshake')}: its listen queue was full`;
+    case Why.filtered:
+      return `${synText(a.why0)} to ${serverText(a)} got no answer at all for ${a.why1.toFixed(1)} s: a firewall drops them silently, or the host is down`;
+    case Why.incompleteSyn:
+      return `the capture ended ${ms(a.why0)} after the first SYN to ${serverText(a)}, before an answer or the ${a.why1} s handshake timeout`;
+    case Why.appReset:
+      return `${serverText(a)} completed the handshake, then reset the connection ${ms(a.why0)} later before any data (the application accepted and closed it with a reset)`;
+    case Why.abortOnOverflow:
+      return `${serverText(a)} reset the connection ${ms(a.why0)} after the handshake completed, before any data: the accept queue was full and net.ipv4.tcp_abort_on_overflow is on`;
+    case Why.lateSynAckRetx:
+      return `established, but only after ${serverText(a)} retransmitted its SYN-ACK following the client's ACK: the accept queue was full and the ACK was dropped`;
+    case Why.finalAckDropped:
+      return `${serverText(a)} retransmitted its SYN-ACK after the client's ACK: the listener's accept queue was full and dropped the final ACK`;
+    case Why.dataUnacked: {
+      const why = a.why2 ? 'its SYN-ACK was a SYN cookie (MSS only), and the full accept queue dropped the connection the final ACK created'
+        : 'it sent nothing after its SYN-ACK, as when a SYN-cookie connection is dropped by a full accept queue';
+      return `the handshake completed on the wire but ${serverText(a)} never acknowledged the client's data (${plural(a.why0, 'transmission')} over ${a.why1.toFixed(1)} s): ${why}`;
+    }
+    case Why.established: {
+      const delayed = a.why1 >= 0 ? `, after ${a.why1} SYN retransmission(s) while the listener answered other handshakes (listen queue overflow)` : '';
+      return `${serverText(a)} completed the handshake (SYN-ACK after ${ms(a.why0)}, client ACK)${delayed}`;
+    }
+    default:
+      return '';
+  }
 }

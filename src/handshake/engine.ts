@@ -11,7 +11,6 @@ import type { DecodedPacket } from '../decode/decoder.js';
 import { Stop } from '../decode/status.js';
 import { DeadlineHeap } from '../flow/deadlines.js';
 import { FlowKey, FlowTable } from '../flow/table.js';
-import { endpointToString } from '../util/ip.js';
 import { seqAdd, seqGe, seqGt } from '../util/seq.js';
 import { Attempt, AttemptPool, AttemptQueue, pushFrame } from './attempt.js';
 import { EndpointEntry, HostEntry, SERVER_MARK } from './evidence.js';
@@ -295,7 +294,11 @@ export class HandshakeEngine {
     a.decided = true;
     a.verdict = d.verdict;
     a.flags = d.flags;
-    a.reason = d.reason;
+    a.why = d.why;
+    a.why0 = d.w0;
+    a.why1 = d.w1;
+    a.why2 = d.w2;
+    a.why3 = d.w3;
     a.frames = d.frames;
     if (previous === null) this.events.decided(a, null);
     else if (previous !== d.verdict) {
@@ -308,7 +311,7 @@ export class HandshakeEngine {
   /** The one context object, filled again for each classification (classify keeps nothing of it). */
   private readonly ctx: ClassifyContext = {
     now: 0, final: false, timeout: 0, serverTtl: -1, serverTtlPackets: 0, rstTtlSeen: false, serverLabelZero: 0,
-    serverLabelNonZero: 0, aliveCount: 0, aliveFrame: 0, server: '', serverIp: '', icmpSender: '',
+    serverLabelNonZero: 0, aliveCount: 0, aliveFrame: 0,
   };
 
   private context(a: Attempt, final: boolean): ClassifyContext {
@@ -316,7 +319,6 @@ export class HandshakeEngine {
     const host = a.rstT >= 0 && a.rstIfKey !== a.ifKey ? this.hosts.find(a.version, a.srv, a.rstIfKey, NO_ADDR, 0) ?? null : a.host;
     const ep = a.endpoint;
     const until = a.synAckT >= 0 ? a.synAckT : this.now;
-    const serverIp = ep ? (ep.ipText ??= a.serverIp()) : a.serverIp();
     const c = this.ctx;
     c.now = this.now;
     c.final = final;
@@ -328,9 +330,6 @@ export class HandshakeEngine {
     c.serverLabelNonZero = host?.labelNonZero ?? 0;
     c.aliveCount = ep ? ep.between(a.t0, until, a.synAckFrame) : 0;
     c.aliveFrame = ep ? ep.lastFrame : 0;
-    c.server = ep ? (ep.text ??= endpointToString(serverIp, a.sport)) : endpointToString(serverIp, a.sport);
-    c.serverIp = serverIp;
-    c.icmpSender = a.icmpSenderIp();
     return c;
   }
 
