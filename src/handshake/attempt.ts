@@ -5,7 +5,7 @@
  * keep sub-microsecond precision; the absolute start keeps the capture's full precision.
  */
 import { FlowKey } from '../flow/table.js';
-import { ipv4ToString, ipv6ToString } from '../util/ip.js';
+import { endpointToString, ipv4ToString, ipv6ToString } from '../util/ip.js';
 import type { Flag, Verdict } from '../model/verdict.js';
 import type { EndpointEntry, HostEntry } from './evidence.js';
 import { reasonOf } from './classify.js';
@@ -176,6 +176,19 @@ export class Attempt extends FlowKey {
   /** The decision's sentence, written when asked for (reports only): see reasonOf. */
   get reason(): string {
     return reasonOf(this);
+  }
+
+  /** The server's address as text, made once per endpoint (for reasons). */
+  serverIpText(): string {
+    const ep = this.endpoint;
+    return ep ? (ep.ipText ??= this.serverIp()) : this.serverIp();
+  }
+
+  /** `ip:port` of the server, made once per endpoint. */
+  serverText(): string {
+    const ep = this.endpoint;
+    if (ep) return ep.text ??= endpointToString(this.serverIpText(), this.sport);
+    return endpointToString(this.serverIp(), this.sport);
   }
 
   /** Text forms of the addresses (built on demand: reports and reasons only). */

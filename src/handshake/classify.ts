@@ -7,7 +7,6 @@
 import type { Flag, Verdict } from '../model/verdict.js';
 import { icmpMeaning } from './icmp-names.js';
 import type { Attempt } from './attempt.js';
-import { endpointToString } from '../util/ip.js';
 
 export interface ClassifyContext {
   /** Current capture time (relative seconds). */
@@ -227,41 +226,45 @@ function completed(a: Attempt, ctx: ClassifyContext): Decision | null {
   return decision(a, 'established', Why.established, handshakeFrames(a), extra, a.synAckT - a.synBeforeAckT, delayed ? a.synCount - 1 : -1);
 }
 
-/** The server's address as text, made once per endpoint. */
-function serverIpText(a: Attempt): string {
-  const ep = a.endpoint;
-  return ep ? (ep.ipText ??= a.serverIp()) : a.serverIp();
-}
-
-/** `ip:port` of the server, made once per endpoint. */
-function serverText(a: Attempt): string {
-  const ep = a.endpoint;
-  if (ep) return ep.text ??= endpointToString(serverIpText(a), a.sport);
-  return endpointToString(a.serverIp(), a.sport);
+/** What reasonOf reads: an engine Attempt, or one unpacked in the JSON worker. */
+export interface ReasonFields {
+  readonly why: number;
+  readonly why0: number;
+  readonly why1: number;
+  readonly why2: number;
+  readonly why3: number;
+  readonly version: number;
+  readonly icmpFamily: number;
+  readonly icmpType: number;
+  readonly icmpCode: number;
+  icmpSenderIp(): string;
+  /** The server's address, and `ip:port`, as text. */
+  serverIpText(): string;
+  serverText(): string;
 }
 
 /** The sentence of the attempt's decision ('' before the first), from what the decision fixed (see Why). */
-export function reasonOf(a: Attempt): string {
+export function reasonOf(a: ReasonFields): string {
   switch (a.why) {
     case Why.none:
       return '';
     case Why.forgedRace:
-      return `a RST in ${serverText(a)}'s name (TTL ${a.why0}) answered the SYN while the server itself sent a SYN-ACK (TTL ${a.why1}): a middlebox injected the reset`;
+      return `a RST in ${a.serverText()}'s name (TTL ${a.why0}) answered the SYN while the server itself sent a SYN-ACK (TTL ${a.why1}): a middlebox injected the reset`;
     case Why.clientEnded:
-      return `the client ${a.why0 ? 'reset' : 'closed'} the attempt after ${serverText(a)} answered with a SYN-ACK instead of completing the handshake (half-open scan, or the client had already timed out)`;
+      return `the client ${a.why0 ? 'reset' : 'closed'} the attempt after ${a.serverText()} answered with a SYN-ACK instead of completing the handshake (half-open scan, or the client had already timed out)`;
     case Why.noAck:
-      return `the client never acknowledged ${plural(a.why0, 'SYN-ACK')} from ${serverText(a)} within ${a.why1} s: it abandoned the attempt (or its ACKs were lost on the way)`;
+      return `the client never acknowledged ${plural(a.why0, 'SYN-ACK')} from ${a.serverText()} within ${a.why1} s: it abandoned the attempt (or its ACKs were lost on the way)`;
     case Why.incompleteAfterSynAck:
-      return `the capture ended ${ms(a.why0)} after ${serverText(a)}'s SYN-ACK, before the client's ACK`;
+      return `the capture ended ${ms(a.why0)} after ${a.serverText()}'s SYN-ACK, before the client's ACK`;
     case Why.forgedEvidence: {
-      const serverIp = serverIpText(a);
+      const serverIp = a.serverIpText();
       const evidence: string[] = [];
       if (a.why3 & TTL_EVIDENCE) {
         const dh = hopsOf(a.why1) - hopsOf(a.why0);
         const where = dh > 0 ? `, ${plural(dh, 'hop')} closer than the server` : dh < 0 ? `, ${plural(-dh, 'hop')} farther than the server` : ', sent with another initial TTL';
         evidence.push(`its TTL ${a.why0} differs from the TTL ${a.why1} of ${serverIp}'s own packets${where}`);
       }
-      if (a.why2) evidence.push(`${serverText(a)} kept sending after it (frame ${a.why2})`);
+      if (a.why2) evidence.push(`${a.serverText()} kept sending after it (frame ${a.why2})`);
       if (a.why3 & LABEL_EVIDENCE) evidence.push(`its IPv6 flow label is 0 while every other packet from ${serverIp} carries one`);
       return `the RST answering the SYN was not sent by ${serverIp}: ${evidence.join('; ')}; a firewall or middlebox rejects with tcp-reset`;
     }
@@ -269,42 +272,42 @@ export function reasonOf(a: Attempt): string {
       const hop = a.version === 6 ? 'hop limit' : 'TTL';
       const basis = a.why2
         ? `with the same ${hop} ${a.why1} as its other packets`
-        : `(no other packet from ${serverIpText(a)} in the capture to compare its ${hop} ${a.why1} with, so a host firewall's tcp-reset would look the same)`;
+        : `(no other packet from ${a.serverIpText()} in the capture to compare its ${hop} ${a.why1} with, so a host firewall's tcp-reset would look the same)`;
       const caveat = a.why3 ? ' (its flow label is 0 unlike the host\'s other packets, which some kernels do for their own resets too)' : '';
-      return `${serverText(a)} answered ${synText(a.why0)} with RST ${basis}${caveat}: nothing is listening on that port`;
+      return `${a.serverText()} answered ${synText(a.why0)} with RST ${basis}${caveat}: nothing is listening on that port`;
     }
     case Why.icmp: {
       const m = icmpMeaning(a.icmpFamily, a.icmpType, a.icmpCode);
       const sender = a.icmpSenderIp();
-      const who = sender === serverIpText(a) ? `the server ${sender} itself (host firewall)` : `${sender}, a router on the way`;
+      const who = sender === a.serverIpText() ? `the server ${sender} itself (host firewall)` : `${sender}, a router on the way`;
       const kind = a.icmpFamily === 4 ? 'ICMP' : 'ICMPv6';
       const what = m.verdict === 'rejected' ? 'a REJECT rule' : 'no route to the destination';
-      return `${kind} ${m.name} from ${who} answered the SYN to ${serverText(a)}: ${what}`;
+      return `${kind} ${m.name} from ${who} answered the SYN to ${a.serverText()}: ${what}`;
     }
     case Why.clientResetSyn:
-      return `the client reset its own SYN to ${serverText(a)} before any answer: it gave up, nothing refused it`;
+      return `the client reset its own SYN to ${a.serverText()} before any answer: it gave up, nothing refused it`;
     case Why.backlogUnanswered:
-      return `${synText(a.why0)} to ${serverText(a)} went unanswered for ${a.why1.toFixed(1)} s while the same listener answered ${plural(a.why2, 'other handshake')}: its listen queue was full`;
+      return `${synText(a.why0)} to ${a.serverText()} went unanswered for ${a.why1.toFixed(1)} s while the same listener answered ${plural(a.why2, 'other handshake')}: its listen queue was full`;
     case Why.filtered:
-      return `${synText(a.why0)} to ${serverText(a)} got no answer at all for ${a.why1.toFixed(1)} s: a firewall drops them silently, or the host is down`;
+      return `${synText(a.why0)} to ${a.serverText()} got no answer at all for ${a.why1.toFixed(1)} s: a firewall drops them silently, or the host is down`;
     case Why.incompleteSyn:
-      return `the capture ended ${ms(a.why0)} after the first SYN to ${serverText(a)}, before an answer or the ${a.why1} s handshake timeout`;
+      return `the capture ended ${ms(a.why0)} after the first SYN to ${a.serverText()}, before an answer or the ${a.why1} s handshake timeout`;
     case Why.appReset:
-      return `${serverText(a)} completed the handshake, then reset the connection ${ms(a.why0)} later before any data (the application accepted and closed it with a reset)`;
+      return `${a.serverText()} completed the handshake, then reset the connection ${ms(a.why0)} later before any data (the application accepted and closed it with a reset)`;
     case Why.abortOnOverflow:
-      return `${serverText(a)} reset the connection ${ms(a.why0)} after the handshake completed, before any data: the accept queue was full and net.ipv4.tcp_abort_on_overflow is on`;
+      return `${a.serverText()} reset the connection ${ms(a.why0)} after the handshake completed, before any data: the accept queue was full and net.ipv4.tcp_abort_on_overflow is on`;
     case Why.lateSynAckRetx:
-      return `established, but only after ${serverText(a)} retransmitted its SYN-ACK following the client's ACK: the accept queue was full and the ACK was dropped`;
+      return `established, but only after ${a.serverText()} retransmitted its SYN-ACK following the client's ACK: the accept queue was full and the ACK was dropped`;
     case Why.finalAckDropped:
-      return `${serverText(a)} retransmitted its SYN-ACK after the client's ACK: the listener's accept queue was full and dropped the final ACK`;
+      return `${a.serverText()} retransmitted its SYN-ACK after the client's ACK: the listener's accept queue was full and dropped the final ACK`;
     case Why.dataUnacked: {
       const why = a.why2 ? 'its SYN-ACK was a SYN cookie (MSS only), and the full accept queue dropped the connection the final ACK created'
         : 'it sent nothing after its SYN-ACK, as when a SYN-cookie connection is dropped by a full accept queue';
-      return `the handshake completed on the wire but ${serverText(a)} never acknowledged the client's data (${plural(a.why0, 'transmission')} over ${a.why1.toFixed(1)} s): ${why}`;
+      return `the handshake completed on the wire but ${a.serverText()} never acknowledged the client's data (${plural(a.why0, 'transmission')} over ${a.why1.toFixed(1)} s): ${why}`;
     }
     case Why.established: {
       const delayed = a.why1 >= 0 ? `, after ${a.why1} SYN retransmission(s) while the listener answered other handshakes (listen queue overflow)` : '';
-      return `${serverText(a)} completed the handshake (SYN-ACK after ${ms(a.why0)}, client ACK)${delayed}`;
+      return `${a.serverText()} completed the handshake (SYN-ACK after ${ms(a.why0)}, client ACK)${delayed}`;
     }
     default:
       return '';

@@ -146,6 +146,8 @@ export interface ServerText {
   readonly port: number;
   /** `},"server":{...}` as written after the client port (null until first used). */
   jsonBytes: Uint8Array | null;
+  /** `ip:port` (made by the JSON worker for reasons; unused elsewhere). */
+  text?: string;
 }
 
 /**

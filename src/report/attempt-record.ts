@@ -1,19 +1,21 @@
 /**
  * An attempt's report fields packed into flat buffers, to hand attempts to the JSON worker
- * (`--workers 2`): numbers in a Float64Array, text (reason, history, start time, ICMP sender) as
- * UTF-8 bytes. Packing copies about 40 numbers and 200 bytes per attempt, a tenth of what writing
+ * (`--workers 2`): numbers in a Float64Array (the reason as its Why and numbers: the worker writes
+ * the sentence), text (history, start time, ICMP sender) as UTF-8 bytes. Packing copies about 40 numbers and 200 bytes per attempt, a tenth of what writing
  * its JSON costs; the worker unpacks each record into one reused `AttemptFields` object and writes
  * the same bytes `writeAttemptJson` writes from the engine's Attempt.
  */
 import type { Attempt } from '../handshake/attempt.js';
 import { FLAGS, VERDICTS, verdictIndex, type Flag, type Verdict } from '../model/verdict.js';
-import type { AttemptFields } from './attempt-json.js';
+import { reasonOf, type ReasonFields } from '../handshake/classify.js';
+import { endpointToString } from '../util/ip.js';
+import type { AttemptFields, ServerText } from './attempt-json.js';
 
 /**
  * Numbers a record needs besides its frames and flags: 23 fields, two counts and four string
  * lengths (the frames, then the flags as indices into FLAGS, follow the fields).
  */
-const RECORD_NUMS = 29;
+const RECORD_NUMS = 33;
 
 /** Buffers being filled on the main thread; sent whole (transferred) when full. */
 export class RecordBatch {
@@ -91,13 +93,13 @@ export class RecordBatch {
     x[n++] = a.icmpType;
     x[n++] = a.icmpCode;
     x[n++] = a.icmpFamily;
+    x[n++] = a.why; x[n++] = a.why0; x[n++] = a.why1; x[n++] = a.why2; x[n++] = a.why3;
     const frames = a.frames.length ? a.frames : a.synFrames;
     x[n++] = frames.length;
     for (let i = 0; i < frames.length; i++) x[n++] = frames[i];
     x[n++] = a.flags.length;
     for (let i = 0; i < a.flags.length; i++) x[n++] = FLAGS.indexOf(a.flags[i]);
     this.n = n;
-    this.str(a.reason);
     this.str(a.history);
     this.str(start);
     this.str(icmpSender);
@@ -106,7 +108,7 @@ export class RecordBatch {
 }
 
 /** An attempt's report fields, as `writeAttemptJson` reads them (filled from a record in the worker). */
-export class UnpackedAttempt implements AttemptFields {
+export class UnpackedAttempt implements AttemptFields, ReasonFields {
   version = 4;
   c0 = 0; c1 = 0; c2 = 0; c3 = 0;
   cport = 0;
@@ -130,13 +132,27 @@ export class UnpackedAttempt implements AttemptFields {
   frames: number[] = [];
   synFrames: number[] = [];
   flags: Flag[] = [];
-  reason = '';
+  why = 0; why0 = 0; why1 = 0; why2 = 0; why3 = 0;
+  /** The record's server (set by the worker before writing it). */
+  server: ServerText = { ip: '', port: 0, jsonBytes: null };
   history = '';
   start = '';
   sender = '';
 
   icmpSenderIp(): string {
     return this.sender;
+  }
+
+  serverIpText(): string {
+    return this.server.ip;
+  }
+
+  serverText(): string {
+    return this.server.text ??= endpointToString(this.server.ip, this.server.port);
+  }
+
+  get reason(): string {
+    return reasonOf(this);
   }
 
   /** Reads the record at `pos` (numbers `n`, text `t`) and moves `pos` past it. */
@@ -162,6 +178,7 @@ export class UnpackedAttempt implements AttemptFields {
     this.icmpType = x[n++];
     this.icmpCode = x[n++];
     this.icmpFamily = x[n++];
+    this.why = x[n++]; this.why0 = x[n++]; this.why1 = x[n++]; this.why2 = x[n++]; this.why3 = x[n++];
     const nf = x[n++];
     const frames = (this.frames = new Array<number>(nf));
     for (let i = 0; i < nf; i++) frames[i] = x[n++];
@@ -175,7 +192,6 @@ export class UnpackedAttempt implements AttemptFields {
       t += len;
       return s;
     };
-    this.reason = str();
     this.history = str();
     this.start = str();
     this.sender = str();

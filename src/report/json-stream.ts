@@ -125,7 +125,7 @@ export class ParallelJsonReportWriter implements AttemptJsonSink {
     }
     const sender = a.icmpT >= 0 ? a.icmpSenderIp() : '';
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    const textMax = 3 * (a.reason.length + a.history.length + start.length + sender.length);
+    const textMax = 3 * (a.history.length + start.length + sender.length);
     if (!this.batch.fits(a, textMax)) this.send();
     let id = this.serverIds.get(server);
     if (id === undefined) {

@@ -73,7 +73,9 @@ if (port) {
       for (let i = 0; i < m.records; i++) {
         a.unpack(b.nums, b.text, pos);
         out.ascii(count++ ? ',\n' : '\n');
-        writeAttemptJson(out, a, servers.get(a.serverId)!, a.serverTtl, a.start, ff);
+        const server = servers.get(a.serverId)!;
+        a.server = server;
+        writeAttemptJson(out, a, server, a.serverTtl, a.start, ff);
       }
       out.drain();
     } catch (e) {
