@@ -4,6 +4,7 @@
  * Times are seconds relative to the first packet of the analysis (`t` fields) so that doubles
  * keep sub-microsecond precision; the absolute start keeps the capture's full precision.
  */
+import { Fifo } from '../flow/fifo.js';
 import { FlowKey } from '../flow/table.js';
 import { endpointToString, ipv4ToString, ipv6ToString } from '../util/ip.js';
 import type { Flag, Verdict } from '../model/verdict.js';
@@ -172,7 +173,6 @@ export class Attempt extends FlowKey {
     (resetFields ??= compileReset())(this);
   }
 
-
   /** The decision's sentence, written when asked for (reports only): see reasonOf. */
   get reason(): string {
     return reasonOf(this);
@@ -269,9 +269,8 @@ export class AttemptPool {
  * creation number it was queued with and is returned only if the object still holds it.
  */
 export class AttemptQueue {
-  private items: Attempt[] = [];
-  private seqs: number[] = [];
-  private head = 0;
+  private readonly items = new Fifo<Attempt>();
+  private readonly seqs = new Fifo<number>();
 
   push(a: Attempt, seq: number): void {
     this.items.push(a);
@@ -280,22 +279,17 @@ export class AttemptQueue {
 
   /** The oldest entry that is still the attempt it was queued as (it stays queued). */
   peek(): Attempt | undefined {
-    if (this.head > 65536 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.seqs = this.seqs.slice(this.head);
-      this.head = 0;
-    }
-    while (this.head < this.items.length) {
-      const a = this.items[this.head];
-      if (a.seq === this.seqs[this.head]) return a;
-      this.head++;
+    for (let a = this.items.peek(); a !== undefined; a = this.items.peek()) {
+      if (a.seq === this.seqs.peek()) return a;
+      this.pop();
     }
     return undefined;
   }
 
   /** Removes the entry peek() returned. */
   pop(): void {
-    this.head++;
+    this.items.shift();
+    this.seqs.shift();
   }
 }
 

@@ -6,6 +6,7 @@
  * the last packet: enough to absorb the rest of the connection (not a midstream flow, not a new
  * attempt) and to see port reuse.
  */
+import { Fifo } from '../flow/fifo.js';
 import { FlowKey, FlowTable } from '../flow/table.js';
 import type { Attempt } from './attempt.js';
 import type { HostEntry } from './evidence.js';
@@ -36,11 +37,10 @@ function isDone(s: SettledFlow): boolean {
  * Entries already removed from the table are skipped when they reach the front.
  */
 class ExpiryQueue {
-  private items: SettledFlow[] = [];
-  private head = 0;
+  private readonly q = new Fifo<SettledFlow>();
 
   push(s: SettledFlow): void {
-    this.items.push(s);
+    this.q.push(s);
   }
 
   /**
@@ -48,26 +48,20 @@ class ExpiryQueue {
    * that is not due (behind it the flows came later). Bounded work per call.
    */
   expire(now: number, linger: number, table: FlowTable<SettledFlow>, done: ExpiryQueue | null): void {
-    const q = this.items;
-    for (let n = 0; n < 64 && this.head < q.length; n++) {
-      const s = q[this.head];
-      if (s.index < 0) { this.head++; continue; }
-      if (done !== null && isDone(s)) { this.head++; continue; } // closed meanwhile: it is in `done` now
+    const q = this.q;
+    for (let n = 0, s = q.peek(); n < 64 && s !== undefined; n++, s = q.peek()) {
+      if (s.index < 0) { q.shift(); continue; }
+      if (done !== null && isDone(s)) { q.shift(); continue; } // closed meanwhile: it is in `done` now
       if (s.lastT + linger <= now) {
         table.remove(s);
-        this.head++;
+        q.shift();
         continue;
       }
       if (s.lastT === s.queuedAt) break;
       // Packets came since it was queued: its turn is later.
       s.queuedAt = s.lastT;
+      q.shift();
       q.push(s);
-      this.head++;
-    }
-    // Entries before the head still hold their flows: cut them off early (amortised: half the array at least).
-    if (this.head > 4096 && this.head * 2 > q.length) {
-      this.items = q.slice(this.head);
-      this.head = 0;
     }
   }
 }

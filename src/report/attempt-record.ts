@@ -12,8 +12,9 @@ import { endpointToString } from '../util/ip.js';
 import type { AttemptFields, ServerText } from './attempt-json.js';
 
 /**
- * Numbers a record needs besides its frames and flags: 23 fields, two counts and four string
- * lengths (the frames, then the flags as indices into FLAGS, follow the fields).
+ * Numbers a record needs besides its frames and flags: 28 fields (the reason as its Why and four
+ * numbers), two counts and three string lengths (the frames, then the flags as indices into
+ * FLAGS, follow the fields).
  */
 const RECORD_NUMS = 33;
 

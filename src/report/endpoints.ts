@@ -103,7 +103,7 @@ export class EndpointTable {
     const entry = a.endpoint;
     let e = entry ? this.map.get(entry) : undefined;
     if (e) return e;
-    const ip = a.serverIp();
+    const ip = a.serverIpText();
     const key = entry ?? endpointToString(ip, a.sport);
     e = this.map.get(key);
     if (!e) this.map.set(key, (e = new EndpointAggregate(ip, a.sport)));
