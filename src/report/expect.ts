@@ -7,7 +7,8 @@
  *     198.51.100.10:40001 203.0.113.20:8081 refused
  *     [2001:db8:1::10]:40002 [2001:db8:2::20]:8082 filtered syn-retransmit
  *
- * Flags listed must all be present on the attempt; flags not listed are not checked.
+ * Flags listed must all be present on the attempt; a flag written `!flag` must be absent (a
+ * false alarm the capture must not raise); flags not listed are not checked.
  */
 import { SynscopeError } from '../errors.js';
 import { isVerdict, type Verdict } from '../model/verdict.js';
@@ -65,8 +66,11 @@ export function compareExpect(expected: ExpectedAttempt[], actual: AttemptReport
     const a = pool.get(k)?.shift();
     if (!a) { diffs.push(`- ${k} ${e.verdict}   (expected at line ${e.line}; no such attempt in the capture)`); continue; }
     if (a.verdict !== e.verdict) diffs.push(`~ ${k}: expected ${e.verdict}, got ${a.verdict} (${a.reason}; frames ${a.frames.join(',')})`);
-    const missing = e.flags.filter((f) => !(a.flags as string[]).includes(f));
+    const has = (f: string) => (a.flags as string[]).includes(f);
+    const missing = e.flags.filter((f) => !f.startsWith('!') && !has(f));
     if (missing.length) diffs.push(`~ ${k}: expected flag(s) ${missing.join(',')} missing (flags: ${a.flags.join(',') || 'none'})`);
+    const unwanted = e.flags.filter((f) => f.startsWith('!') && has(f.slice(1))).map((f) => f.slice(1));
+    if (unwanted.length) diffs.push(`~ ${k}: flag(s) ${unwanted.join(',')} must not be there (${a.reason})`);
   }
   for (const [k, rest] of pool) for (const a of rest) diffs.push(`+ ${k} ${a.verdict}   (not in the expected file; frames ${a.frames.join(',')})`);
   return diffs;
