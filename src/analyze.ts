@@ -36,7 +36,11 @@ export interface AnalyzeOptions extends EngineOptions {
    * CLI's `--format json`), straight from the engine's state: no report object is built for it.
    */
   jsonWriter?: AttemptJsonSink;
-  /** Called when a verdict already reported changes (an answer after the timeout). */
+  /**
+   * Called when an attempt already given to onAttempt changes its verdict (an answer after the
+   * timeout) before its final report; `previous` is the verdict it had. After the final
+   * report nothing changes: every count comes from the final verdicts.
+   */
   onRevision?: (a: AttemptReport, previous: Verdict) => void;
   onWarning?: (text: string) => void;
   /** Keep every attempt report for `Report.attempts` (default true; false for bounded memory). */
@@ -55,6 +59,18 @@ export interface AnalyzeOptions extends EngineOptions {
 
 /** Decided attempts held for their final report at most; beyond it they are reported at once. */
 const MAX_PENDING = 20_000;
+
+/**
+ * An unanswered attempt whose client may still retransmit its SYN (and get an answer that changes
+ * the verdict): its next SYN comes after about twice the last gap. Its final report waits for that
+ * (capture time; at most LONGEST_RETRY after its last SYN), so that the report stays final.
+ */
+function stillTrying(a: Attempt, now: number): boolean {
+  if (a.synAckT >= 0 || a.rstT >= 0 || a.icmpT >= 0 || a.cliRstT >= 0) return false;
+  const gap = a.synCount > 1 ? a.lastSynT - a.prevSynT : 1;
+  return now - a.lastSynT < Math.min(LONGEST_RETRY, 2.5 * gap);
+}
+const LONGEST_RETRY = 70;
 
 /** A decided attempt left out by --host / --port: it only holds its place in the order. */
 const SKIPPED = null;
@@ -197,37 +213,18 @@ export class Analysis {
       return;
     }
     if (!this.wanted(a)) return;
-    const ttl = this.engine.serverTtlOf(a);
-    const r = this.report(a, ttl);
-    this.warn(`${r.client.ip}:${r.client.port} -> ${r.server.ip}:${r.server.port}: verdict revised from ${previous} to ${r.verdict} (an answer came after the handshake timeout)`);
-    this.opts.onRevision?.(r, previous);
-    // Final reports go out in creation order: below nextSeq, this one had its report, counted
-    // with `previous` (every later change of verdict comes through here).
-    if (a.seq >= this.nextSeq) return; // no final report yet: it will carry the new verdict
-    const e = this.endpoints.of(a);
-    this.counts[previous] = (this.counts[previous] ?? 0) - 1;
-    e.uncount(previous);
-    this.counts[a.verdict] = (this.counts[a.verdict] ?? 0) + 1;
-    e.addAttempt(a, r.start, ttl);
-    if (this.collect) {
-      const i = this.collectedIndex(a.seq);
-      if (i >= 0) this.collected[i] = r;
+    // Final reports go out in creation order: below nextSeq, this one had its final report, and
+    // the report, the counts and the document already written say what it was then. One story:
+    // the late change is counted in a warning, never applied to some parts only.
+    if (a.seq < this.nextSeq) {
+      this.afterFinal++;
+      return;
     }
+    this.opts.onRevision?.(this.report(a), previous);
   }
 
-  /** Index in `collected` of the attempt with creation number `seq`, or -1. */
-  private collectedIndex(seq: number): number {
-    const s = this.collectedSeq;
-    let lo = 0;
-    let hi = s.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (s[mid] === seq) return mid;
-      if (s[mid] < seq) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
-  }
+  /** Changes of verdict that came after the attempt's final report (kept as reported). */
+  private afterFinal = 0;
 
   /** A newly decided attempt waits in the ring for its turn. */
   private enqueue(seq: number, a: Attempt | null): void {
@@ -266,7 +263,8 @@ export class Analysis {
       if (a === undefined) return;
       if (a !== SKIPPED) {
         // Wait for late retransmissions, unless a flood of attempts would make the wait costly.
-        if (!final && a.index >= 0 && now - this.ringAt[i] < this.hold && this.pendingCount < MAX_PENDING) return;
+        // New evidence under review (a late SYN-ACK waiting for its ACK) is part of the final verdict too.
+        if (!final && a.index >= 0 && this.pendingCount < MAX_PENDING && (now - this.ringAt[i] < this.hold || a.needsReview || stillTrying(a, now))) return;
         this.finalReport(a);
       }
       this.ring[i] = undefined;
@@ -306,14 +304,29 @@ export class Analysis {
     for (const v of VERDICTS) if (this.counts[v]) verdicts[v] = this.counts[v];
     const st = this.engine.stats;
     const warnings = [...extraWarnings, ...this.warnings];
+    if (this.afterFinal) warnings.push(`${this.afterFinal} attempt(s) saw an answer after their report was final (more than the hold time after their decision): each is reported with the verdict it had then`);
     if (st.invalidRst) warnings.push(`${st.invalidRst} RST(s) did not acknowledge the SYN they answered (wrong or missing ACK number): a client stack ignores them, so they are not counted as refusals`);
-    if (st.orphanSynAck) warnings.push(`${st.orphanSynAck} SYN-ACK(s) answered no SYN in the capture (the capture started late, or missed one direction): counted as midstream flows`);
+    if (st.inferredSynAck) {
+      const oneWay = st.serverPackets === 0
+        ? ': the capture looks one-directional (client to server only: asymmetric routing, a one-way tap or SPAN port, tcpdump -Q out); attempts without an answer are judged by what the client did next (flag one-sided): one SYN and silence is a refusal or a rejection (incomplete), retransmissions mean nothing reached the client'
+        : ' (the capture missed those SYN-ACKs: flag one-sided)';
+      warnings.push(`${st.inferredSynAck} handshake(s) completed without a SYN-ACK in the capture, proven by the client's ACK of the server's sequence number${oneWay}`);
+    }
+    if (st.orphanSynAck || st.orphanRst) {
+      const serverOnly = this.finalCount === 0 && this.engine.attemptCount === 0;
+      warnings.push(serverOnly
+        ? `the capture holds ${st.orphanSynAck} SYN-ACK(s) and ${st.orphanRst} RST(s) but no client SYN: it looks one-directional (server to client only: tcpdump -Q in, a one-way tap, one side of an asymmetric path); no attempt can be judged without the clients' SYNs, so none is reported`
+        : `${st.orphanSynAck} SYN-ACK(s) answered no SYN in the capture (the capture started late, or missed one direction): counted as midstream flows`);
+    }
+    if (st.icmpPartial) warnings.push(`${st.icmpPartial} ICMP error(s) had their quote cut by the snap length before the TCP sequence number: matched by the quoted addresses, protocol and client port (flag partial-quote); capture with -s 128 or more to keep whole quotes`);
+    if (st.icmpCut) warnings.push(`${st.icmpCut} ICMP error(s) were cut by the snap length before the quoted ports: they could not be matched to any attempt, so those attempts may read as unanswered (capture with -s 128 or more)`);
+    if (st.icmpAmbiguous) warnings.push(`${st.icmpAmbiguous} ICMP error(s) quoting only a client port matched more than one waiting attempt: not used`);
     if (st.icmpUnmatched) warnings.push(`${st.icmpUnmatched} ICMP error(s) quoted no connection attempt of the capture (an unknown flow, a later segment, or another ICMP error): not used for any verdict`);
     if (st.duplicates) warnings.push(`${st.duplicates} packet(s) were captured more than once (on several interfaces, or duplicated): each counted once`);
     for (const [what, n] of this.malformed) warnings.push(`${n} packet(s) malformed (${what}): analysed as far as they could be decoded`);
     for (const lt of this.undecodable) warnings.push(`link type ${linkTypeName(lt)} is not decoded: its packets were counted but not analysed`);
     if (st.oddSyn) warnings.push(`${st.oddSyn} SYN packet(s) also carried FIN or RST (scan probes or crafted packets, which Linux drops): not counted as connection attempts`);
-    if (st.truncatedTcp) warnings.push(`${st.truncatedTcp} TCP packet(s) were cut by the snap length before their flags and could not be used`);
+    if (st.truncatedTcp) warnings.push(`${st.truncatedTcp} TCP packet(s) were cut by the snap length before their flags (IPv6 with -s 64 keeps only 10 bytes of TCP) and could not be classified: attempts among them are missing from this report (capture with -s 96 or more)`);
     if (st.evicted) warnings.push(`the attempt table reached its limit of ${this.engine.maxAttempts} attempts (and ${this.engine.maxParked} unanswered ones in compact form); ${st.evicted} attempt(s) were decided early (raise --max-attempts)`);
     if (st.forgotten) warnings.push(`the attempt table was full: ${st.forgotten} decided attempt(s) were forgotten before their quiet time ended, so a late packet of one of them counts as a midstream flow or a new attempt (raise --max-attempts)`);
     return {

@@ -34,7 +34,7 @@ test('growing while the entries wrap around the ring keeps each one, in order, f
   assert.equal(store.size, 12_000 - 3000);
   for (let i = oldest; i < next; i += 7) {
     const probe = attempt(i);
-    const s = store.find(4, probe.cli, probe.cport, probe.srv, probe.sport);
+    const s = store.find(4, probe.cli, probe.cport, probe.srv, probe.sport, 0);
     assert.ok(s >= 0, `attempt ${i} not found`);
     assert.equal(store.seqOf(s), i);
     assert.equal(store.deadline(s), i / 1000 + 3);

@@ -20,18 +20,18 @@ function connection(i: number, t: number, closed: boolean): Attempt {
 }
 
 function has(store: SettledFlows, a: Attempt): boolean {
-  return store.find(4, a.cli, a.cport, a.srv, a.sport) !== undefined;
+  return store.find(4, a.cli, a.cport, a.srv, a.sport, 0) !== undefined;
 }
 
 test('closed connections leave after their short linger even behind one left open', () => {
   const store = new SettledFlows();
   const open = connection(0, 0, false);
-  store.add(open);
+  store.add(open, 0);
   const closed: Attempt[] = [];
   for (let i = 1; i <= 1000; i++) {
     const a = connection(i, i / 1000, true);
     closed.push(a);
-    store.add(a);
+    store.add(a, a.lastT);
   }
   // Each call does bounded work: call it as the engine does, once per packet.
   for (let n = 0; n < 100; n++) store.expire(10, CLOSED, OPEN);
@@ -45,10 +45,10 @@ test('a connection that closes after it settled takes the short linger from its 
   const store = new SettledFlows();
   const first = connection(0, 0, false);
   const late = connection(1, 0.5, false);
-  store.add(first);
-  store.add(late);
+  store.add(first, 0);
+  store.add(late, 0);
   // Both FINs of `late` at t = 2 s (its record is refreshed, then closed).
-  const s = store.find(4, late.cli, late.cport, late.srv, late.sport)!;
+  const s = store.find(4, late.cli, late.cport, late.srv, late.sport, 0)!;
   s.lastT = 2;
   store.close(s, SETTLED_CLIENT_FIN);
   store.expire(6, CLOSED, OPEN);

@@ -158,10 +158,11 @@ function hhmmss(iso: string): string {
   return iso.slice(11, 23);
 }
 
-function attemptLine(a: AttemptReport, width: number): string {
+function attemptLine(a: AttemptReport, width: number, revises?: Verdict): string {
   const flow = `${endpointToString(a.client.ip, a.client.port)} -> ${endpointToString(a.server.ip, a.server.port)}`;
   const flags = a.flags.length ? ` [${a.flags.join(',')}]` : '';
-  return `${hhmmss(a.start)}  ${flow.padEnd(width)}  ${a.verdict.padEnd(12)}  ${a.reason}${flags}\n`;
+  const was = revises === undefined ? '' : revises === a.verdict ? '(revised) ' : `(was ${revises}) `;
+  return `${hhmmss(a.start)}  ${flow.padEnd(width)}  ${a.verdict.padEnd(12)}  ${was}${a.reason}${flags}\n`;
 }
 
 function captureLine(h: LiveHandle, st: LiveStats, file: string | undefined): string {
@@ -246,6 +247,11 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
     onAttempt: (a) => {
       if (ndjson) line({ type: 'attempt', ...a });
       else out(attemptLine(a, flowWidth));
+    },
+    // A later packet changed a verdict already printed: the whole attempt again, marked as a revision.
+    onRevision: (a, previous) => {
+      if (ndjson) line({ type: 'attempt', ...a, revises: true, previousVerdict: previous });
+      else out(attemptLine(a, flowWidth, previous));
     },
     onWarning: (w) => {
       if (ndjson) line({ type: 'warning', message: w });

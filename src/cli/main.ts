@@ -114,6 +114,8 @@ export function buildProgram(): Command {
         ports,
         collect,
         onAttempt: ndjson ? (a) => line({ type: 'attempt', ...a }) : undefined,
+        // A later packet changed an attempt already written: the whole attempt again (CONTRACT.md).
+        onRevision: ndjson ? (a, previous) => line({ type: 'attempt', ...a, revises: true, previousVerdict: previous }) : undefined,
         jsonWriter: json ?? undefined,
         drain: json instanceof ParallelJsonReportWriter ? () => json.room() ?? stdoutRoom() : stdoutRoom,
         onWarning: ndjson ? (w) => line({ type: 'warning', message: w }) : undefined,

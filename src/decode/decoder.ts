@@ -101,7 +101,8 @@ export class Decoder {
         case IpProto.TCP:
           p.hasTcp = true;
           decodeTcp(buf, at, end, ip.payloadLen, p.tcp, st, off);
-          if (p.tcp.have === 0) p.hasTcp = false;
+          // (A TCP header without both ports names no flow.)
+          if (p.tcp.have < 4) p.hasTcp = false;
           return p;
         case IpProto.ICMP:
           if (ip.version !== 4) return p;

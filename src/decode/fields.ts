@@ -57,7 +57,7 @@ export class IpFields {
 
 /** One TCP header (or as much of it as was captured or quoted). */
 export class TcpFields {
-  /** How many bytes of the header are present: 4 = ports, 8 = + seq, 14 = + flags, 20 = all. */
+  /** How many bytes of the header are present: 2 = source port, 4 = ports, 8 = + seq, 14 = + flags, 20 = all. */
   have = 0;
   sport = 0;
   dport = 0;

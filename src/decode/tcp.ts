@@ -46,7 +46,9 @@ export function decodeTcp(buf: Buffer, off: number, end: number, segLen: number,
 
 /** Fewer than 20 bytes: as many fields as they hold (kept out of decodeTcp so that it stays small). */
 function partialHeader(buf: Buffer, off: number, avail: number, tcp: TcpFields, st: DecodeStatus, base: number): number {
-  if (avail >= 4) { tcp.sport = u16be(buf, off); tcp.dport = u16be(buf, off + 2); tcp.have = 4; }
+  // (2 bytes: the client port of a quote cut by a snap length of 64, enough to name an attempt)
+  if (avail >= 2) { tcp.sport = u16be(buf, off); tcp.have = 2; }
+  if (avail >= 4) { tcp.dport = u16be(buf, off + 2); tcp.have = 4; }
   if (avail >= 8) { tcp.seq = u32be(buf, off + 4); tcp.have = 8; }
   if (avail >= 12) { tcp.ack = u32be(buf, off + 8); tcp.have = 12; }
   if (avail >= 14) { tcp.hdrLen = (buf[off + 12] >> 4) * 4; tcp.flags = buf[off + 13]; tcp.have = 14; }

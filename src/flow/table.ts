@@ -1,5 +1,6 @@
 /**
- * A flow table keyed by a directed 4-tuple (client address and port -> server address and port).
+ * A flow table keyed by a directed 4-tuple (client address and port -> server address and port)
+ * within a VLAN context (the same tuple in two VLANs is two flows, as Zeek keys them).
  * Open addressing with linear probing over an Int32Array of entry indices, so a lookup hashes a
  * few numbers and compares fields: it builds no string and allocates nothing. Entries carry their
  * own key; removal shifts the probe run back, so no tombstones accumulate.
@@ -11,12 +12,14 @@ export class FlowKey {
   s0 = 0; s1 = 0; s2 = 0; s3 = 0;
   cport = 0;
   sport = 0;
+  /** VLAN context (see vlanKey): 0 untagged. */
+  vlan = 0;
   hash = 0;
   /** Index in the table's entry array, -1 when not in a table. */
   index = -1;
 
   /** Copies the tuple from decoded address words (IPv4 uses word 0 only). */
-  setKey(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number): void {
+  setKey(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number, vlan = 0): void {
     this.version = version;
     this.c0 = cli[0];
     this.s0 = srv[0];
@@ -28,7 +31,8 @@ export class FlowKey {
     }
     this.cport = cport;
     this.sport = sport;
-    this.hash = hashTuple(version, cli, cport, srv, sport);
+    this.vlan = vlan;
+    this.hash = hashTuple(version, cli, cport, srv, sport, vlan);
   }
 
   /** Copies another entry's tuple (and its hash). */
@@ -38,11 +42,12 @@ export class FlowKey {
     this.s0 = k.s0; this.s1 = k.s1; this.s2 = k.s2; this.s3 = k.s3;
     this.cport = k.cport;
     this.sport = k.sport;
+    this.vlan = k.vlan;
     this.hash = k.hash;
   }
 
-  matches(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number): boolean {
-    if (this.cport !== cport || this.sport !== sport || this.c0 !== cli[0] || this.s0 !== srv[0] || this.version !== version) return false;
+  matches(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number, vlan: number): boolean {
+    if (this.cport !== cport || this.sport !== sport || this.c0 !== cli[0] || this.s0 !== srv[0] || this.version !== version || this.vlan !== vlan) return false;
     return version !== 6 || (this.c1 === cli[1] && this.c2 === cli[2] && this.c3 === cli[3]
       && this.s1 === srv[1] && this.s2 === srv[2] && this.s3 === srv[3]);
   }
@@ -74,8 +79,8 @@ function endpointHash(version: number, ip: ArrayLike<number>, port: number): num
  * Symmetric in its two endpoints, so one probe sequence finds a flow whichever side sent the
  * packet (see FlowTable.findEither).
  */
-export function hashTuple(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number): number {
-  let h = (endpointHash(version, cli, cport) + endpointHash(version, srv, sport) + version) | 0;
+export function hashTuple(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number, vlan = 0): number {
+  let h = (endpointHash(version, cli, cport) + endpointHash(version, srv, sport) + version + Math.imul(vlan, 0x27d4eb2f)) | 0;
   // murmur3's finaliser: every input bit reaches the low bits the table indexes with.
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -98,15 +103,15 @@ export class FlowTable<E extends FlowKey> {
     this.mask = cap - 1;
   }
 
-  find(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number): E | undefined {
+  find(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number, vlan = 0): E | undefined {
     const slots = this.slots;
     const mask = this.mask;
-    const h = hashTuple(version, cli, cport, srv, sport);
+    const h = hashTuple(version, cli, cport, srv, sport, vlan);
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const s = slots[i];
       if (s === 0) return undefined;
       const e = this.entries[s - 1]!;
-      if (e.hash === h && e.matches(version, cli, cport, srv, sport)) return e;
+      if (e.hash === h && e.matches(version, cli, cport, srv, sport, vlan)) return e;
     }
   }
 
@@ -114,17 +119,17 @@ export class FlowTable<E extends FlowKey> {
   reversed = false;
 
   /** The entry for this packet in either direction (a from b, or b from a); sets `reversed`. */
-  findEither(version: number, a: ArrayLike<number>, aport: number, b: ArrayLike<number>, bport: number): E | undefined {
+  findEither(version: number, a: ArrayLike<number>, aport: number, b: ArrayLike<number>, bport: number, vlan = 0): E | undefined {
     const slots = this.slots;
     const mask = this.mask;
-    const h = hashTuple(version, a, aport, b, bport);
+    const h = hashTuple(version, a, aport, b, bport, vlan);
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const s = slots[i];
       if (s === 0) return undefined;
       const e = this.entries[s - 1]!;
       if (e.hash !== h) continue;
-      if (e.matches(version, a, aport, b, bport)) { this.reversed = false; return e; }
-      if (e.matches(version, b, bport, a, aport)) { this.reversed = true; return e; }
+      if (e.matches(version, a, aport, b, bport, vlan)) { this.reversed = false; return e; }
+      if (e.matches(version, b, bport, a, aport, vlan)) { this.reversed = true; return e; }
     }
   }
 
@@ -191,4 +196,20 @@ export class FlowTable<E extends FlowKey> {
   values(): E[] {
     return this.entries.filter((e): e is E => e !== undefined);
   }
+}
+
+/**
+ * The VLAN context of a frame: its outermost two VLAN IDs (802.1Q / 802.1ad, outer first), as Zeek's
+ * `vlan` and `inner_vlan`; 0 for an untagged frame (VID 0 is a priority tag, no VLAN).
+ */
+export function vlanKey(vlans: ArrayLike<number>, count: number): number {
+  if (count === 0) return 0;
+  const outer = vlans[0] & 0xfff;
+  return count === 1 ? outer : outer | ((vlans[1] & 0xfff) << 12);
+}
+
+/** The VLAN IDs of a vlanKey, outer first (empty: untagged), for reports. */
+export function vlanIds(key: number): number[] {
+  if (key === 0) return [];
+  return key >>> 12 ? [key & 0xfff, key >>> 12] : [key & 0xfff];
 }

@@ -128,6 +128,35 @@ export class Attempt extends FlowKey {
   /** Address words of the ICMP error's sender. */
   icmpSender: number[] | null = null;
 
+  /** The ICMP error's quote was cut (snap length) before the sequence number: matched by addresses and client port. */
+  icmpPartial: boolean = false;
+  /** RSTs that answered later SYN retransmissions (each SYN its own RST: not duplicate frames), and the last one's time. */
+  rstAnswers: number = 0;
+  lastRstT: number = -1;
+  /** SYNs sent before the first SYN-ACK (0: none yet). */
+  synsAtAnswer: number = 0;
+  /** When the server first acknowledged the client's data (-1: never). */
+  srvAckedDataT: number = -1;
+
+  /**
+   * The endpoint's SYN-ACK count (EndpointEntry.synAcks) at the first SYN, and just before this
+   * attempt's own SYN-ACK (-1: none yet): the difference is what it answered others meanwhile.
+   */
+  aliveAtT0: number = 0;
+  aliveAtAnswer: number = -1;
+  /** The endpoint's last SYN-ACK before this attempt's own (evidence of a live listener). */
+  aliveFrame: number = 0;
+  /** SYNs of this attempt sent while the endpoint's queues held other attempts (see EndpointEntry.queued). */
+  busySyns: number = 0;
+  /** Other attempts in the endpoint's queues when this one's handshake ACK came (-1: no ACK yet). */
+  busyAtAck: number = -1;
+  /** Where this attempt stands in its endpoint's queues (a Queued value). */
+  queued: number = 0;
+  /** The handshake was completed without a captured SYN-ACK: the client's ACK of the server's ISN proves it. */
+  oneSided: boolean = false;
+  /** The sequence number after the client's highest data (0 until data is seen). */
+  cliNextSeq: number = 0;
+
   truncated: boolean = false;
   dupFrames: number = 0;
   /** Zeek-style history letters (see HistoryLetter). */

@@ -23,9 +23,21 @@ export interface ClassifyContext {
   /** IPv6 flow labels of the server host's own packets: how many were zero and non-zero. */
   serverLabelZero: number;
   serverLabelNonZero: number;
-  /** SYN-ACKs the same server endpoint sent to other attempts while this one waited. */
+  /** SYN-ACKs the same server endpoint sent to other attempts while this one waited (until its own answer). */
   aliveCount: number;
   aliveFrame: number;
+  /** Other attempts sat in the endpoint's queues (SYN-ACKed, or completed and not yet served) at some time since this one's first SYN. */
+  busy: boolean;
+  /** Other attempts in the endpoint's queues now. */
+  queuedOthers: number;
+  /** Packet loss was seen on the server host's connections from shortly before this attempt on (see HostEntry.noteLoss). */
+  loss: boolean;
+  lossFrame: number;
+  /** The server's direction is missing from the capture for this host (see Attempt.oneSided). */
+  oneSided: boolean;
+  /** ICMP rejections of the endpoint's other attempts around this one's wait (0: none), and the last one's frame. */
+  rejects: number;
+  rejectFrame: number;
 }
 
 /**
@@ -37,6 +49,8 @@ export const Why = {
   none: 0, forgedRace: 1, clientEnded: 2, noAck: 3, incompleteAfterSynAck: 4, forgedEvidence: 5, refused: 6,
   icmp: 7, clientResetSyn: 8, backlogUnanswered: 9, filtered: 10, incompleteSyn: 11,
   appReset: 12, abortOnOverflow: 13, lateSynAckRetx: 14, finalAckDropped: 15, dataUnacked: 16, established: 17,
+  oneSidedStopped: 18, filteredOneSided: 19, rateLimited: 20, appClosedReset: 21, lateReset: 22, ackLost: 23,
+  cookieAckDropped: 24, cookieOrLoss: 25,
 } as const;
 
 export interface Decision {
@@ -87,6 +101,7 @@ function decisionFlags(a: Attempt, extra?: readonly Flag[]): Flag[] {
   if (a.truncated) flags.push('truncated');
   if (a.invalidRstFrame) flags.push('invalid-rst');
   if (a.dupFrames) flags.push('duplicate-frames');
+  if (a.oneSided) flags.push('one-sided');
   if (extra) for (const f of extra) if (!flags.includes(f)) flags.push(f);
   return flags.length === 0 ? [] : flags.slice();
 }
@@ -119,6 +134,12 @@ function synText(synCount: number): string {
 
 const TTL_MISMATCH: readonly Flag[] = ['ttl-mismatch'];
 const BACKLOG_DROP: readonly Flag[] = ['backlog-drop'];
+const ONE_SIDED: readonly Flag[] = ['one-sided'];
+const PARTIAL_QUOTE: readonly Flag[] = ['partial-quote'];
+const BACKLOG_ONE_SIDED: readonly Flag[] = ['backlog-drop', 'one-sided'];
+const RATE_LIMITED: readonly Flag[] = ['icmp-rate-limited'];
+/** A RST this soon after the handshake's ACK answers the ACK (or the data right behind it). */
+const ABORT_WITHIN = 1;
 
 /** Returns null when the verdict cannot be known yet (more capture time may decide it). */
 export function classify(a: Attempt, ctx: ClassifyContext): Decision | null {
@@ -160,7 +181,7 @@ export function classify(a: Attempt, ctx: ClassifyContext): Decision | null {
 
   if (a.icmpT >= 0) {
     const m = icmpMeaning(a.icmpFamily, a.icmpType, a.icmpCode);
-    if (m.verdict) return decision(a, m.verdict, Why.icmp, [syn0, a.icmpFrame]);
+    if (m.verdict) return decision(a, m.verdict, Why.icmp, [syn0, a.icmpFrame], a.icmpPartial ? PARTIAL_QUOTE : undefined, a.icmpPartial ? 1 : 0);
   }
 
   if (a.cliRstT >= 0) {
@@ -169,9 +190,17 @@ export function classify(a: Attempt, ctx: ClassifyContext): Decision | null {
 
   const waited = ctx.now - a.t0;
   if (waited >= ctx.timeout) {
-    if (ctx.aliveCount > 0) {
-      return decision(a, 'backlog-drop', Why.backlogUnanswered, [...synList, ctx.aliveFrame], BACKLOG_DROP, a.synCount, waited, ctx.aliveCount);
+    // Without the server's direction, what the client did next is the evidence: a stack that gets a
+    // RST or an ICMP error stops, one that gets nothing retransmits.
+    if (ctx.oneSided && a.synCount === 1) return decision(a, 'incomplete', Why.oneSidedStopped, synList, ONE_SIDED, waited);
+    // Neighbours rejected by ICMP while this one got nothing: the same rule, its ICMP rate-limited.
+    if (ctx.rejects > 0) return decision(a, 'rejected', Why.rateLimited, [...synList, ctx.rejectFrame], RATE_LIMITED, a.synCount, waited, ctx.rejects);
+    // The listener answered others, or held others in its queues, while this attempt's SYNs went unanswered.
+    if (ctx.aliveCount > 0 || ctx.busy) {
+      return decision(a, 'backlog-drop', Why.backlogUnanswered, [...synList, ctx.aliveFrame], ctx.oneSided ? BACKLOG_ONE_SIDED : BACKLOG_DROP,
+        a.synCount, waited, ctx.aliveCount, ctx.queuedOthers);
     }
+    if (ctx.oneSided) return decision(a, 'filtered', Why.filteredOneSided, synList, ONE_SIDED, a.synCount, waited);
     return decision(a, 'filtered', Why.filtered, synList, undefined, a.synCount, waited);
   }
   if (ctx.final) {
@@ -185,20 +214,34 @@ function handshakeFrames(a: Attempt, more = 0): number[] {
   return [a.synFrames[0], a.synAckFrame, a.ackFrame, more];
 }
 
-/** The handshake completed on the wire (SYN, SYN-ACK, ACK): established, or a backlog drop after it. */
+/**
+ * The handshake completed on the wire (SYN, SYN-ACK, ACK): established, or a backlog drop after it.
+ * What looks like a full queue from one attempt (a SYN repeated, a SYN-ACK repeated after the ACK,
+ * data repeated before the server's first ACK) is also what path loss looks like; it counts as the
+ * queue only when no loss was seen on the server's other connections at the time, or when other
+ * connections were waiting in the listener's queues.
+ */
 function completed(a: Attempt, ctx: ClassifyContext): Decision | null {
   const accepted = a.srvAckedDataFrame > 0 || a.srvDataFrame > 0;
-  // Linux answers the final ACK of a connection its full accept queue cannot take with a bare RST
-  // (seq = the ACK's ack number, no ACK flag): that is the reset of tcp_abort_on_overflow. A RST
-  // with the ACK flag comes from a socket, i.e. an application that accepted and then reset.
-  if (a.rstT >= 0 && a.rstAfterAck && !accepted && a.rstHasAck) {
-    return decision(a, 'established', Why.appReset, handshakeFrames(a, a.rstFrame), undefined, a.rstT - a.ackT);
-  }
   if (a.rstT >= 0 && a.rstAfterAck && !accepted) {
-    return decision(a, 'backlog-drop', Why.abortOnOverflow, handshakeFrames(a, a.rstFrame), BACKLOG_DROP, a.rstT - a.ackT);
+    // A RST with the ACK flag comes from a socket: an application that accepted and reset.
+    if (a.rstHasAck) return decision(a, 'established', Why.appReset, handshakeFrames(a, a.rstFrame), undefined, a.rstT - a.ackT);
+    // A bare RST after the server's own FIN answers data sent to a socket the application closed.
+    if (a.srvFinFrame) return decision(a, 'established', Why.appClosedReset, handshakeFrames(a, a.rstFrame), undefined, a.rstT - a.ackT, a.srvFinFrame);
+    // Linux answers the final ACK (or the data right behind it) of a connection its full accept queue
+    // cannot take with a bare RST (seq = the ACK's ack number): tcp_abort_on_overflow.
+    if (a.rstT - a.ackT <= ABORT_WITHIN) {
+      return decision(a, 'backlog-drop', Why.abortOnOverflow, handshakeFrames(a, a.rstFrame), BACKLOG_DROP, a.rstT - a.ackT);
+    }
+    return decision(a, 'established', Why.lateReset, handshakeFrames(a, a.rstFrame), undefined, a.rstT - a.ackT);
   }
+  // Another connection waiting in the listener's queues when this one's ACK came: the accept queue was in use.
+  const queueInUse = a.busyAtAck > 0;
   if (a.synAckAfterAckFrame) {
     if (accepted) {
+      if (ctx.loss && !queueInUse) {
+        return decision(a, 'established', Why.ackLost, handshakeFrames(a, a.synAckAfterAckFrame), undefined, ctx.lossFrame);
+      }
       return decision(a, 'established', Why.lateSynAckRetx, handshakeFrames(a, a.synAckAfterAckFrame), BACKLOG_DROP);
     }
     // Wait while either side still retransmits: a slow listener may yet accept the connection.
@@ -208,9 +251,14 @@ function completed(a: Attempt, ctx: ClassifyContext): Decision | null {
     return null;
   }
   const cookie = a.synAckOptMask === 1; // MSS only: what a SYN cookie carries without timestamps
-  if (a.cliDataFrame && !accepted && a.synAckCount === 1 && a.rstT < 0) {
+  // (Not when the server's direction is missing: its ACKs are simply not in the capture.)
+  if (a.cliDataFrame && !accepted && a.synAckCount === 1 && a.rstT < 0 && !a.oneSided) {
     const waited = ctx.now - a.cliDataT;
-    if (ctx.final || ctx.now - a.lastT >= ctx.timeout) {
+    // Only a wait as long as the handshake timeout says the data was never taken, or a capture that
+    // ends after the client sent it twice more in vain (its retransmission timer expired twice); a
+    // capture that ends sooner says nothing about it.
+    const unanswered = waited >= ctx.timeout || (ctx.final && a.cliDataRetx >= 2);
+    if (unanswered && (ctx.final || ctx.now - a.lastT >= ctx.timeout)) {
       const extra: Flag[] = ['backlog-drop', 'data-unacked'];
       if (cookie) extra.push('syn-cookie');
       return decision(a, 'backlog-drop', Why.dataUnacked, handshakeFrames(a, a.cliDataFrame), extra, a.cliDataRetx + 1, waited, cookie ? 1 : 0);
@@ -218,12 +266,27 @@ function completed(a: Attempt, ctx: ClassifyContext): Decision | null {
     if (!ctx.final) return null;
   }
   const extra: Flag[] = [];
-  if (cookie && a.synAckOptMask) extra.push('syn-cookie');
-  // SYN retransmissions while the listener answered others: the attempt waited in a full queue.
-  const delayed = a.synCount > 1 && ctx.aliveCount > 0;
+  if (cookie) extra.push('syn-cookie');
+  // The client's first data repeated before the server took it: the final ACK was dropped (a SYN
+  // cookie's ACK meeting a full accept queue leaves no state; the next segment makes the connection).
+  if (a.cliDataRetx > 0 && a.srvAckedDataFrame > 0) {
+    const overTime = a.srvAckedDataT - a.cliDataT;
+    if (ctx.loss && !queueInUse) {
+      return decision(a, 'established', Why.cookieOrLoss, handshakeFrames(a, a.srvAckedDataFrame), extra, a.cliDataRetx + 1, overTime, ctx.lossFrame);
+    }
+    extra.push('backlog-drop');
+    return decision(a, 'established', Why.cookieAckDropped, handshakeFrames(a, a.srvAckedDataFrame), extra, a.cliDataRetx + 1, overTime, cookie ? 1 : 0, a.busyAtAck);
+  }
+  // SYNs repeated before the answer while the listener answered or held others: a full queue,
+  // unless the path was losing packets then.
+  const retried = a.synsAtAnswer > 1;
+  const queueEvidence = ctx.aliveCount > 0 || a.busySyns > 0;
+  const delayed = retried && queueEvidence && !ctx.loss;
   if (delayed) extra.push('backlog-drop');
-  if (a.cliDataFrame && !accepted) extra.push('data-unacked');
-  return decision(a, 'established', Why.established, handshakeFrames(a), extra, a.synAckT - a.synBeforeAckT, delayed ? a.synCount - 1 : -1);
+  const waitedData = a.cliDataFrame ? ctx.now - a.cliDataT : 0;
+  if (a.cliDataFrame && !accepted && waitedData >= ctx.timeout) extra.push('data-unacked');
+  return decision(a, 'established', Why.established, handshakeFrames(a), extra, a.oneSided ? -1 : a.synAckT - a.synBeforeAckT,
+    delayed ? a.synsAtAnswer - 1 : -1, retried && queueEvidence && ctx.loss ? 1 : 0, ctx.lossFrame);
 }
 
 /** What reasonOf reads: an engine Attempt, or one unpacked in the JSON worker. */
@@ -274,7 +337,7 @@ export function reasonOf(a: ReasonFields): string {
         ? `with the same ${hop} ${a.why1} as its other packets`
         : `(no other packet from ${a.serverIpText()} in the capture to compare its ${hop} ${a.why1} with, so a host firewall's tcp-reset would look the same)`;
       const caveat = a.why3 ? ' (its flow label is 0 unlike the host\'s other packets, which some kernels do for their own resets too)' : '';
-      return `${a.serverText()} answered ${synText(a.why0)} with RST ${basis}${caveat}: nothing is listening on that port`;
+      return `${a.serverText()} answered ${synText(a.why0)} with RST ${basis}${caveat}: nothing is listening on that port, or a firewall on that host rejects it with tcp-reset (the same packet: iptables -S | grep tcp-reset; nft list ruleset | grep reset)`;
     }
     case Why.icmp: {
       const m = icmpMeaning(a.icmpFamily, a.icmpType, a.icmpCode);
@@ -282,12 +345,18 @@ export function reasonOf(a: ReasonFields): string {
       const who = sender === a.serverIpText() ? `the server ${sender} itself (host firewall)` : `${sender}, a router on the way`;
       const kind = a.icmpFamily === 4 ? 'ICMP' : 'ICMPv6';
       const what = m.verdict === 'rejected' ? 'a REJECT rule' : 'no route to the destination';
-      return `${kind} ${m.name} from ${who} answered the SYN to ${a.serverText()}: ${what}`;
+      const cut = a.why0 ? ' (its quote was cut by the snap length before the sequence number; matched by addresses, protocol and client port)' : '';
+      return `${kind} ${m.name} from ${who} answered the SYN to ${a.serverText()}${cut}: ${what}`;
     }
     case Why.clientResetSyn:
       return `the client reset its own SYN to ${a.serverText()} before any answer: it gave up, nothing refused it`;
-    case Why.backlogUnanswered:
-      return `${synText(a.why0)} to ${a.serverText()} went unanswered for ${a.why1.toFixed(1)} s while the same listener answered ${plural(a.why2, 'other handshake')}: its listen queue was full`;
+    case Why.backlogUnanswered: {
+      const live: string[] = [];
+      if (a.why2 > 0) live.push(`answered ${plural(a.why2, 'other handshake')}`);
+      if (a.why3 > 0) live.push(`held ${plural(a.why3, 'other connection')} in its queues (handshake begun or completed, not yet served by the application)`);
+      if (live.length === 0) live.push('held other connections in its queues');
+      return `${synText(a.why0)} to ${a.serverText()} went unanswered for ${a.why1.toFixed(1)} s while the same listener ${live.join(' and ')}: its listen queue was full (a firewall that limits new connections, such as connlimit or a full conntrack table, looks the same from one capture point: on the server, nstat -az TcpExtListenOverflows rises with a full queue, conntrack -S counts drops of a full table)`;
+    }
     case Why.filtered:
       return `${synText(a.why0)} to ${a.serverText()} got no answer at all for ${a.why1.toFixed(1)} s: a firewall drops them silently, or the host is down`;
     case Why.incompleteSyn:
@@ -306,9 +375,32 @@ export function reasonOf(a: ReasonFields): string {
       return `the handshake completed on the wire but ${a.serverText()} never acknowledged the client's data (${plural(a.why0, 'transmission')} over ${a.why1.toFixed(1)} s): ${why}`;
     }
     case Why.established: {
-      const delayed = a.why1 >= 0 ? `, after ${a.why1} SYN retransmission(s) while the listener answered other handshakes (listen queue overflow)` : '';
-      return `${a.serverText()} completed the handshake (SYN-ACK after ${ms(a.why0)}, client ACK)${delayed}`;
+      const delayed = a.why1 >= 0 ? `, after ${a.why1} SYN retransmission(s) while the listener answered or held other connections (listen queue overflow)` : '';
+      const loss = a.why2 ? `; its SYN was retransmitted, not counted as a listen queue drop: packets were lost on other connections of this server at the time (frame ${a.why3}), so the path lost it` : '';
+      const how = a.why0 < 0 ? 'the client acknowledged the server\'s SYN-ACK, which this capture does not hold: the server\'s direction is missing' : `SYN-ACK after ${ms(a.why0)}, client ACK`;
+      return `${a.serverText()} completed the handshake (${how})${delayed}${loss}`;
     }
+    case Why.oneSidedStopped:
+      return `the client sent one SYN to ${a.serverText()} and nothing more for ${a.why0.toFixed(1)} s, as a stack does when a RST or an ICMP error arrives; this capture holds no packets from the server's direction, so whether the port refused it or a firewall rejected it cannot be told`;
+    case Why.filteredOneSided:
+      return `the client sent ${synText(a.why0)} to ${a.serverText()} over ${a.why1.toFixed(1)} s and kept retransmitting, so no answer reached it: a firewall drops them, or the host is down (this capture holds no packets from the server's direction)`;
+    case Why.rateLimited: {
+      const m = icmpMeaning(a.icmpFamily, a.icmpType, a.icmpCode);
+      const kind = a.icmpFamily === 4 ? 'ICMP' : 'ICMPv6';
+      return `${synText(a.why0)} to ${a.serverText()} got no answer for ${a.why1.toFixed(1)} s while the same endpoint's other attempts were rejected by ${kind} ${m.name} from ${a.icmpSenderIp()} (${plural(a.why2, 'rejection')}): the same REJECT rule, its ICMP errors rate-limited (Linux sends about one per second per destination after a short burst: net.ipv4.icmp_ratelimit, net.ipv6.icmp.ratelimit), not a separate DROP`;
+    }
+    case Why.appClosedReset:
+      return `${a.serverText()}'s application accepted the connection and closed it (FIN, frame ${a.why1}) before reading; the client's later data drew a bare RST ${ms(a.why0)} after the handshake: a normal close, not a full queue`;
+    case Why.lateReset:
+      return `${a.serverText()} reset the connection ${ms(a.why0)} after the handshake without a FIN: the connection was lost on the server's side (restart, or a middlebox's timeout), not a listen queue`;
+    case Why.ackLost:
+      return `established after ${a.serverText()} retransmitted its SYN-ACK following the client's ACK; packets were lost on other connections of this server at the time (frame ${a.why0}) and no other connection waited in its queues, so the ACK was most likely lost on the way, not dropped by a full accept queue`;
+    case Why.cookieAckDropped: {
+      const why = a.why2 ? 'its SYN-ACK was a SYN cookie (MSS only) and' : a.why3 > 0 ? `${plural(a.why3, 'other connection')} waited in its queues and` : 'as with a SYN cookie,';
+      return `established, but ${a.serverText()} acknowledged the client's data only after ${plural(a.why0, 'transmission')} over ${a.why1.toFixed(1)} s: ${why} the full accept queue dropped the final ACK; the connection was made from a later segment`;
+    }
+    case Why.cookieOrLoss:
+      return `established; ${a.serverText()} acknowledged the client's data only after ${plural(a.why0, 'transmission')} over ${a.why1.toFixed(1)} s, not counted as a listen queue drop: packets were lost on other connections of this server at the time (frame ${a.why2}), so the path lost them`;
     default:
       return '';
   }

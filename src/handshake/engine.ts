@@ -10,11 +10,12 @@ import { TcpFlag } from '../decode/constants.js';
 import type { DecodedPacket } from '../decode/decoder.js';
 import { Stop } from '../decode/status.js';
 import { DeadlineHeap } from '../flow/deadlines.js';
-import { FlowKey, FlowTable } from '../flow/table.js';
+import { FlowKey, FlowTable, vlanKey } from '../flow/table.js';
 import { seqAdd, seqGe, seqGt } from '../util/seq.js';
 import { Attempt, AttemptPool, AttemptQueue, pushFrame } from './attempt.js';
-import { EndpointEntry, HostEntry, SERVER_MARK } from './evidence.js';
-import { classify, type ClassifyContext } from './classify.js';
+import { EndpointEntry, HostEntry, Queued, requeue, SERVER_MARK } from './evidence.js';
+import { classify, Why, type ClassifyContext } from './classify.js';
+import { icmpMeaning } from './icmp-names.js';
 import { isSynOnly, onlySyns, ParkedSyns } from './parked.js';
 import { SETTLED_CLIENT_FIN, SETTLED_RST, SETTLED_SERVER_FIN, SettledFlows } from './settled.js';
 import type { Verdict } from '../model/verdict.js';
@@ -52,6 +53,16 @@ export interface EngineEvents {
 const NO_ADDR = new Uint32Array(4);
 /** Seconds a closed connection's state stays to recognise its last packets. */
 const CLOSED_LINGER = 5;
+/** Loss seen this many seconds before an attempt's first SYN (or later) speaks against a queue drop. */
+const LOSS_WINDOW = 10;
+/**
+ * ICMP rejections of other attempts during an unanswered attempt's wait that show a REJECT rule
+ * rate-limited: Linux's per-destination bucket allows a burst of 6, then one a second.
+ */
+const RATE_LIMIT_EVIDENCE = 3;
+/** A SYN repeated this long after a captured SYN-ACK means the SYN-ACK was lost on its way. */
+const SYNACK_LOST_AFTER = 0.2;
+
 /** A flow seen without its SYN; remembers a SYN-ACK in case its SYN comes later (reordering). */
 class MidFlow extends FlowKey {
   t = 0;
@@ -104,7 +115,13 @@ export class HandshakeEngine {
   midstream = 0;
   attemptCount = 0;
   private warnedBackwards = false;
-  stats = { invalidRst: 0, orphanSynAck: 0, truncatedTcp: 0, evicted: 0, oddSyn: 0, duplicates: 0, icmpUnmatched: 0, parked: 0, quieted: 0, forgotten: 0 };
+  stats = {
+    invalidRst: 0, orphanSynAck: 0, orphanRst: 0, truncatedTcp: 0, evicted: 0, oddSyn: 0, duplicates: 0, icmpUnmatched: 0, parked: 0, quieted: 0, forgotten: 0,
+    /** Handshakes completed without a captured SYN-ACK (the client's ACK proves it), and packets seen from attempts' servers. */
+    inferredSynAck: 0, serverPackets: 0,
+    /** ICMP errors matched by a quote cut before the sequence number; cut before the ports; matching more than one attempt. */
+    icmpPartial: 0, icmpCut: 0, icmpAmbiguous: 0,
+  };
 
   constructor(private readonly events: EngineEvents, opts: EngineOptions = {}) {
     this.timeout = opts.handshakeTimeout ?? 3;
@@ -166,7 +183,7 @@ export class HandshakeEngine {
 
   /** The attempt of this tuple, full or parked (a parked one becomes full again). */
   private findAttempt(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number): Attempt | undefined {
-    return this.attempts.find(version, cli, cport, srv, sport) ?? this.fromCompact(false, version, cli, cport, srv, sport);
+    return this.attempts.find(version, cli, cport, srv, sport, this.vlan) ?? this.fromCompact(false, version, cli, cport, srv, sport);
   }
 
   /**
@@ -176,7 +193,7 @@ export class HandshakeEngine {
   private fromCompact(either: boolean, version: number, a: ArrayLike<number>, aport: number, b: ArrayLike<number>, bport: number): Attempt | undefined {
     for (const store of this.compact) {
       if (store.size === 0) continue;
-      const slot = either ? store.findEither(version, a, aport, b, bport) : store.find(version, a, aport, b, bport);
+      const slot = either ? store.findEither(version, a, aport, b, bport, this.vlan) : store.find(version, a, aport, b, bport, this.vlan);
       if (slot < 0) continue;
       this.compactReversed = either && store.reversed;
       return this.restore(store, slot);
@@ -250,8 +267,17 @@ export class HandshakeEngine {
   }
 
   private settle(a: Attempt): void {
+    // The settled record takes over the attempt's place in its endpoint's queues.
+    this.settled.add(a, this.now);
+    a.queued = Queued.NONE;
     this.drop(a);
-    this.settled.add(a);
+  }
+
+  /** Moves the attempt in its endpoint's queue counters (see EndpointEntry.queued). */
+  private setQueued(a: Attempt, q: number): void {
+    if (a.queued === q) return;
+    if (a.endpoint) requeue(a.endpoint, a.queued, q, this.now);
+    a.queued = q;
   }
 
   /**
@@ -282,6 +308,7 @@ export class HandshakeEngine {
   /** The engine forgets the attempt (it is in no table); reported ones are reused. */
   private release(a: Attempt): void {
     this.heap.remove(a);
+    this.setQueued(a, Queued.NONE);
     a.released = true;
     if (a.reported) this.pool.give(a);
   }
@@ -300,6 +327,9 @@ export class HandshakeEngine {
     a.why2 = d.w2;
     a.why3 = d.w3;
     a.frames = d.frames;
+    if (d.why === Why.rateLimited && a.endpoint) this.copyReject(a, a.endpoint);
+    // The client gave up on a SYN-ACK (or the capture ended): the server's request leaves its queue count.
+    if (a.queued === Queued.SYN_RCVD && (d.verdict === 'aborted' || d.verdict === 'incomplete')) this.setQueued(a, Queued.NONE);
     if (previous === null) this.events.decided(a, null);
     else if (previous !== d.verdict) {
       a.revised = true;
@@ -308,17 +338,26 @@ export class HandshakeEngine {
     return true;
   }
 
+  /** A rate-limited attempt quotes the rejection its neighbours got (for its report and reason). */
+  private copyReject(a: Attempt, ep: EndpointEntry): void {
+    a.icmpFamily = ep.rejectFamily;
+    a.icmpType = ep.rejectType;
+    a.icmpCode = ep.rejectCode;
+    const w = ep.rejectSender;
+    a.icmpSender = [w[0], w[1], w[2], w[3]];
+  }
+
   /** The one context object, filled again for each classification (classify keeps nothing of it). */
   private readonly ctx: ClassifyContext = {
     now: 0, final: false, timeout: 0, serverTtl: -1, serverTtlPackets: 0, rstTtlSeen: false, serverLabelZero: 0,
-    serverLabelNonZero: 0, aliveCount: 0, aliveFrame: 0,
+    serverLabelNonZero: 0, aliveCount: 0, aliveFrame: 0, busy: false, queuedOthers: 0, loss: false, lossFrame: 0,
+    oneSided: false, rejects: 0, rejectFrame: 0,
   };
 
   private context(a: Attempt, final: boolean): ClassifyContext {
     // A RST is compared with the host's packets captured on the same interface as the RST.
-    const host = a.rstT >= 0 && a.rstIfKey !== a.ifKey ? this.hosts.find(a.version, a.srv, a.rstIfKey, NO_ADDR, 0) ?? null : a.host;
+    const host = a.rstT >= 0 && a.rstIfKey !== a.ifKey ? this.hosts.find(a.version, a.srv, a.rstIfKey, NO_ADDR, 0, a.vlan) ?? null : a.host;
     const ep = a.endpoint;
-    const until = a.synAckT >= 0 ? a.synAckT : this.now;
     const c = this.ctx;
     c.now = this.now;
     c.final = final;
@@ -328,21 +367,49 @@ export class HandshakeEngine {
     c.rstTtlSeen = a.rstT >= 0 && host !== null && host.has(a.rstTtl);
     c.serverLabelZero = host?.labelZero ?? 0;
     c.serverLabelNonZero = host?.labelNonZero ?? 0;
-    c.aliveCount = ep ? ep.between(a.t0, until, a.synAckFrame) : 0;
-    c.aliveFrame = ep ? ep.lastFrame : 0;
+    // SYN-ACKs to other attempts between this one's first SYN and its own answer (or now).
+    if (ep) {
+      c.aliveCount = (a.aliveAtAnswer >= 0 ? a.aliveAtAnswer : ep.synAcks) - a.aliveAtT0;
+      c.aliveFrame = a.aliveAtAnswer >= 0 ? a.aliveFrame : ep.lastSynAckFrame;
+      // Other attempts sat in the endpoint's queues at some time since this one's first SYN.
+      c.queuedOthers = a.queued === Queued.NONE ? ep.queued : ep.queued - 1;
+      c.busy = c.queuedOthers > 0 || (a.queued === Queued.NONE && ep.idleSince >= a.t0);
+      // ICMP rejections of the endpoint's other attempts from just before this one's first SYN on: a
+      // few mean a REJECT rule whose errors ran out of tokens (one would have been left for it otherwise).
+      const rejects = ep.rejectsSince(a.t0 - 1);
+      c.rejects = rejects >= RATE_LIMIT_EVIDENCE ? rejects : 0;
+      c.rejectFrame = ep.lastRejectFrame;
+    } else {
+      c.aliveCount = 0; c.aliveFrame = 0; c.busy = false; c.queuedOthers = 0; c.rejects = 0; c.rejectFrame = 0;
+    }
+    // Packet loss on the server host's other connections from a little before this attempt on.
+    const mark = ep?.mark ?? null;
+    c.loss = mark !== null && mark.lastLossT >= a.t0 - LOSS_WINDOW;
+    c.lossFrame = c.loss ? mark!.lastLossFrame : 0;
+    // The server's direction is missing: the host sent nothing the capture saw, and handshakes to it
+    // were proven by the clients' ACKs alone (or the whole capture holds no server packet at all).
+    const hostPackets = a.host?.packets() ?? 0;
+    c.oneSided = a.oneSided || (hostPackets === 0 && ((mark?.inferred ?? 0) > 0 || (this.stats.inferredSynAck > 0 && this.stats.serverPackets === 0)));
     return c;
   }
+
+  /** VLAN context of the packet being handled (see vlanKey): part of every flow's key. */
+  private vlan = 0;
 
   /** Feeds one decoded packet. */
   packet(p: DecodedPacket, m: PacketMeta): void {
     this.advance(m.t);
+    this.vlan = vlanKey(p.net.vlans, p.net.vlanCount);
     // Event times follow the monotonic clock: a packet stamped earlier than one before it (clock
     // steps, merged interfaces) happens "now" for the state machine, never before an attempt began.
     m.backwards = m.t < this.now;
     if (m.backwards) m.t = this.now;
     if (p.hasTcp) this.tcp(p, m);
     else if (p.hasIcmp && p.icmp.quotes) {
-      if (p.quotedTcp.have >= 8 && p.quotedIp.proto === 6) this.icmp(p, m);
+      if (p.quotedIp.proto === 6 && p.quotedTcp.have >= 8) this.icmp(p, m);
+      // The snap length cut the quote after the ports (or the client port): addresses and ports still name the attempt.
+      else if (p.quotedIp.proto === 6 && p.quotedTcp.have >= 2) this.icmpPartial(p, m);
+      else if (p.quoteStatus.kind === Stop.TRUNCATED || p.status.kind === Stop.TRUNCATED) this.stats.icmpCut++;
       else this.stats.icmpUnmatched++;
     }
   }
@@ -365,7 +432,7 @@ export class HandshakeEngine {
     }
     if (syn && rst) { this.stats.oddSyn++; this.midstreamPacket(p, m); return; }
     // One probe finds the attempt whichever side sent the packet.
-    let a = this.attempts.findEither(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
+    let a = this.attempts.findEither(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport, this.vlan);
     let reversed = this.attempts.reversed;
     if (!a) {
       a = this.fromCompact(true, ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
@@ -376,6 +443,7 @@ export class HandshakeEngine {
       if (!rst) this.learnHost(p, m);
       this.midstreamPacket(p, m);
     } else if (reversed) {
+      this.stats.serverPackets++;
       if (!rst) {
         if (m.ifKey === a.ifKey && a.host) a.host.add(ip.ttl, ip.version, ip.flowLabel);
         else this.learnHost(p, m);
@@ -390,11 +458,14 @@ export class HandshakeEngine {
   private settledPacket(p: DecodedPacket, m: PacketMeta): boolean {
     const ip = p.ip;
     const tcp = p.tcp;
-    const s = this.settled.findEither(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
+    const s = this.settled.findEither(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport, this.vlan);
     if (!s) return false;
     const fromServer = this.settled.reversed;
     const f = tcp.flags;
     s.lastT = m.t;
+    if (fromServer) this.stats.serverPackets++;
+    // The application took the connection up (it answered), or the connection is gone.
+    if (s.queued !== Queued.NONE && ((f & TcpFlag.RST) || (fromServer && ((f & TcpFlag.FIN) || (tcp.have >= 20 && tcp.payloadLen > 0))))) this.settled.dequeue(s, m.t);
     if (f & TcpFlag.RST) this.settled.close(s, SETTLED_RST);
     else {
       if (f & TcpFlag.FIN) this.settled.close(s, fromServer ? SETTLED_SERVER_FIN : SETTLED_CLIENT_FIN);
@@ -413,8 +484,8 @@ export class HandshakeEngine {
    */
   private learnHost(p: DecodedPacket, m: PacketMeta): void {
     const ip = p.ip;
-    const h = this.hosts.find(ip.version, ip.src, m.ifKey, NO_ADDR, 0)
-      ?? (this.hosts.find(ip.version, ip.src, SERVER_MARK, NO_ADDR, 0) ? this.hostEntry(ip.version, ip.src, m.ifKey) : null);
+    const h = this.hosts.find(ip.version, ip.src, m.ifKey, NO_ADDR, 0, this.vlan)
+      ?? (this.hosts.find(ip.version, ip.src, SERVER_MARK, NO_ADDR, 0, this.vlan) ? this.hostEntry(ip.version, ip.src, m.ifKey, this.vlan) : null);
     h?.add(ip.ttl, ip.version, ip.flowLabel);
   }
 
@@ -429,7 +500,13 @@ export class HandshakeEngine {
       a.prevSynT = a.lastSynT;
       a.lastSynT = m.t;
       a.lastT = m.t;
-      if (a.synAckT < 0) a.synBeforeAckT = m.t;
+      if (a.synAckT < 0) {
+        a.synBeforeAckT = m.t;
+        if (a.endpoint !== null && a.endpoint.queued > 0) a.busySyns++;
+      } else if (a.ackT < 0 && m.t - a.synAckT > SYNACK_LOST_AFTER) {
+        // The client never got the SYN-ACK the capture saw: it was lost on the way (no queue does that).
+        a.endpoint?.mark?.noteLoss(m.t, m.frame);
+      }
       if (cut) a.truncated = true;
       pushFrame(a.synFrames, m.frame);
       a.addHistory('T');
@@ -437,11 +514,11 @@ export class HandshakeEngine {
       return;
     }
     let reuse = false;
-    const settled = a ? undefined : this.settled.find(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
+    const settled = a ? undefined : this.settled.find(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport, this.vlan);
     if (settled) {
       // Its SYN again (a late retransmission) changes nothing; a new ISN is a new attempt.
       if (settled.isn === tcp.seq) { settled.lastT = m.t; return; }
-      this.settled.remove(settled);
+      this.settled.remove(settled, m.t);
       reuse = true;
     }
     if (a) {
@@ -451,7 +528,7 @@ export class HandshakeEngine {
       reuse = true;
     }
     a = this.pool.take();
-    a.setKey(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
+    a.setKey(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport, this.vlan);
     a.seq = this.nextSeq++;
     a.file = m.file;
     a.isn = tcp.seq;
@@ -479,27 +556,29 @@ export class HandshakeEngine {
 
   /** Links the attempt to its server host's baseline and its endpoint's liveness record. */
   private ensureHost(a: Attempt, srv: ArrayLike<number>): void {
-    let e = this.endpoints.find(a.version, NO_ADDR, 0, srv, a.sport);
+    let e = this.endpoints.find(a.version, NO_ADDR, 0, srv, a.sport, a.vlan);
     if (!e) {
       e = new EndpointEntry();
-      e.setKey(a.version, NO_ADDR, 0, srv, a.sport);
+      e.setKey(a.version, NO_ADDR, 0, srv, a.sport, a.vlan);
       this.endpoints.insert(e);
     }
     a.endpoint = e;
     // The endpoint remembers its host's entry for the last interface seen: usually the same one.
     if (e.host === null || e.hostIfKey !== a.ifKey) {
-      e.host = this.hostEntry(a.version, srv, a.ifKey);
+      e.host = this.hostEntry(a.version, srv, a.ifKey, a.vlan);
       e.hostIfKey = a.ifKey;
-      this.hostEntry(a.version, srv, SERVER_MARK);
+      e.mark = this.hostEntry(a.version, srv, SERVER_MARK, a.vlan);
     }
     a.host = e.host;
+    a.aliveAtT0 = e.synAcks;
+    if (e.queued > 0) a.busySyns = 1;
   }
 
-  private hostEntry(version: number, ip: ArrayLike<number>, ifKey: number): HostEntry {
-    let h = this.hosts.find(version, ip, ifKey, NO_ADDR, 0);
+  private hostEntry(version: number, ip: ArrayLike<number>, ifKey: number, vlan: number): HostEntry {
+    let h = this.hosts.find(version, ip, ifKey, NO_ADDR, 0, vlan);
     if (!h) {
       h = new HostEntry();
-      h.setKey(version, ip, ifKey, NO_ADDR, 0);
+      h.setKey(version, ip, ifKey, NO_ADDR, 0, vlan);
       this.hosts.insert(h);
     }
     return h;
@@ -507,7 +586,7 @@ export class HandshakeEngine {
 
   /** A SYN-ACK captured before its SYN (reordered capture) completes the attempt after all. */
   private adoptEarlySynAck(a: Attempt, cli: ArrayLike<number>, srv: ArrayLike<number>): void {
-    const mf = this.mid.find(a.version, srv, a.sport, cli, a.cport);
+    const mf = this.mid.find(a.version, srv, a.sport, cli, a.cport, a.vlan);
     if (!mf || mf.synAckT < 0 || mf.synAckAck !== ((a.isn + 1) >>> 0) || a.t0 - mf.synAckT > 1) return;
     this.mid.remove(mf);
     this.midstream--;
@@ -518,8 +597,15 @@ export class HandshakeEngine {
     a.synAckTtl = mf.synAckTtl;
     a.synAckOptMask = mf.synAckOpt;
     a.synBeforeAckT = mf.synAckT;
+    a.synsAtAnswer = 1;
     a.addHistory('h');
-    a.endpoint?.add(mf.synAckT, mf.synAckFrame);
+    const ep = a.endpoint;
+    if (ep !== null) {
+      a.aliveAtAnswer = ep.synAcks;
+      a.aliveFrame = ep.lastSynAckFrame;
+      ep.addSynAck(mf.synAckT, mf.synAckFrame);
+      this.setQueued(a, Queued.SYN_RCVD);
+    }
     this.schedule(a, this.now + this.timeout);
   }
 
@@ -601,10 +687,16 @@ export class HandshakeEngine {
     if (cut) a.truncated = true;
     if (f & TcpFlag.RST) {
       if (a.cliRstT < 0) { a.cliRstT = m.t; a.cliRstFrame = m.frame; }
+      this.setQueued(a, Queued.NONE);
       a.addHistory('R');
       if (a.ackT < 0) this.reconsider(a, m.t);
       else this.closing(a);
       return;
+    }
+    // A client in SYN-SENT answers only a SYN-ACK with an ACK (RFC 9293 3.10.7.3): an ACK with the
+    // sequence number after its SYN proves a SYN-ACK this capture does not hold (one direction only).
+    if (a.synAckT < 0 && a.rstT < 0 && (f & TcpFlag.ACK) && (tcp.seq === seqAdd(a.isn, 1) || (a.synDataLen > 0 && tcp.seq === seqAdd(a.isn, 1 + a.synDataLen)))) {
+      this.inferSynAck(a, tcp.ack, m);
     }
     // Any ACK at or beyond the server's ISN + 1 completes the handshake: the pure ACK may be
     // missing from the capture while the client's data (acknowledging the SYN-ACK) is there.
@@ -612,13 +704,24 @@ export class HandshakeEngine {
       a.ackT = m.t;
       a.ackFrame = m.frame;
       a.addHistory('A');
-      // A completed handshake is proof of a live listener, like a SYN-ACK.
-      a.endpoint?.add(m.t, m.frame);
+      const ep = a.endpoint;
+      if (ep !== null) {
+        a.busyAtAck = a.queued === Queued.NONE ? ep.queued : ep.queued - 1;
+        // A SYN-ACK repeated before any ACK, then ACKed: the first one or the client's answer was lost.
+        if (a.synAckCount > 1 && !a.oneSided) ep.mark?.noteLoss(m.t, a.synAckRetxFrame);
+      }
+      // (Without the server's direction nobody can tell whether it was served: it counts in no queue.)
+      if (a.srvDataFrame === 0 && a.srvFinFrame === 0 && !a.oneSided) this.setQueued(a, Queued.UNSERVED);
       this.schedule(a, m.t + this.timeout);
     }
     if (tcp.have >= 20 && tcp.payloadLen > 0) {
-      if (a.cliDataFrame === 0) { a.cliDataFrame = m.frame; a.cliDataT = m.t; a.cliDataSeq = tcp.seq; }
-      else if (tcp.seq === a.cliDataSeq && a.srvAckedDataFrame === 0) a.cliDataRetx++;
+      const next = seqAdd(tcp.seq, tcp.payloadLen);
+      if (a.cliDataFrame === 0) { a.cliDataFrame = m.frame; a.cliDataT = m.t; a.cliDataSeq = tcp.seq; a.cliNextSeq = next; } else {
+        if (tcp.seq === a.cliDataSeq && a.srvAckedDataFrame === 0) a.cliDataRetx++;
+        // Data sent again on a connection the server had already taken up: lost on the path.
+        if (seqGe(a.cliNextSeq, next) && (a.srvAckedDataFrame !== 0 || a.srvDataFrame !== 0) && m.ifKey === a.ifKey) a.endpoint?.mark?.noteLoss(m.t, m.frame);
+        if (seqGt(next, a.cliNextSeq)) a.cliNextSeq = next;
+      }
       a.addHistory('D');
     }
     if (f & TcpFlag.FIN) {
@@ -626,6 +729,40 @@ export class HandshakeEngine {
       a.addHistory('F');
       if (a.ackT < 0) this.reconsider(a, m.t);
       else this.closing(a);
+    }
+  }
+
+  /**
+   * The client acknowledged a SYN-ACK the capture does not hold: the handshake happened, and the
+   * server's direction is missing (for this attempt at least). The first time a server host is
+   * seen this way, its attempts decided as unanswered are looked at again.
+   */
+  private inferSynAck(a: Attempt, ack: number, m: PacketMeta): void {
+    a.oneSided = true;
+    a.synAckT = m.t;
+    a.synAckFrame = 0;
+    a.synAckCount = 1;
+    a.serverIsn = seqAdd(ack, -1);
+    a.srvNextSeq = ack;
+    a.synAckIfKey = m.ifKey;
+    this.stats.inferredSynAck++;
+    const ep = a.endpoint;
+    if (ep !== null) {
+      a.aliveAtAnswer = ep.synAcks;
+      a.aliveFrame = ep.lastSynAckFrame;
+      ep.addSynAck(m.t, m.frame);
+      const mark = ep.mark;
+      if (mark !== null && mark.inferred++ === 0) this.reviewUnanswered(a);
+    }
+  }
+
+  /** Attempts to `a`'s server host decided without any answer: classify them again (bounded by the table). */
+  private reviewUnanswered(a: Attempt): void {
+    const global = this.stats.serverPackets === 0 && this.stats.inferredSynAck === 1;
+    for (const b of this.attempts.values()) {
+      if (b === a || !b.decided || b.synAckT >= 0 || b.rstT >= 0 || b.icmpT >= 0) continue;
+      if (!global && (b.version !== a.version || b.s0 !== a.s0 || b.s1 !== a.s1 || b.s2 !== a.s2 || b.s3 !== a.s3)) continue;
+      this.reconsider(b, this.now);
     }
   }
 
@@ -642,7 +779,14 @@ export class HandshakeEngine {
         const answersSynAck = a.synAckT >= 0 && tcp.seq === seqAdd(a.serverIsn, 1);
         if (answersSyn || answersSynAck) {
           if (a.rstT < 0) this.takeRst(a, p, m, false);
-          else { a.dupFrames++; this.stats.duplicates++; } // the same RST seen on another interface
+          else if (m.ifKey !== a.rstIfKey || a.lastSynT <= a.lastRstT || m.t - a.lastRstT < 0.01) {
+            a.dupFrames++; this.stats.duplicates++; // the same RST seen again (another interface, or no SYN since)
+          } else {
+            // A SYN retransmitted after the RST (the RST did not reach the client) drew its own RST.
+            a.rstAnswers++;
+            a.lastRstT = m.t;
+            a.addHistory('r');
+          }
         } else {
           if (!a.invalidRstFrame) a.invalidRstFrame = m.frame;
           this.stats.invalidRst++;
@@ -674,8 +818,15 @@ export class HandshakeEngine {
         a.synAckTtl = p.ip.ttl;
         a.synAckIfKey = m.ifKey;
         a.synAckOptMask = tcp.optionsComplete ? tcp.optMask : 0;
+        a.synsAtAnswer = a.synCount;
         a.addHistory('h');
-        a.endpoint?.add(m.t, m.frame);
+        const ep = a.endpoint;
+        if (ep !== null) {
+          a.aliveAtAnswer = ep.synAcks;
+          a.aliveFrame = ep.lastSynAckFrame;
+          ep.addSynAck(m.t, m.frame);
+          if (a.ackT < 0 && a.rstT < 0) this.setQueued(a, Queued.SYN_RCVD);
+        }
         this.reconsider(a, a.rstT >= 0 ? m.t : m.t + this.timeout);
       } else if (tcp.seq === a.serverIsn) {
         if (m.ifKey !== a.synAckIfKey || (m.t - a.synAckT < 0.01 && a.synAckCount === 1)) { a.dupFrames++; this.stats.duplicates++; return; }
@@ -690,16 +841,24 @@ export class HandshakeEngine {
     if (a.synAckT < 0) return;
     if ((f & TcpFlag.ACK) && seqGt(tcp.ack, seqAdd(isn1, a.synDataLen)) && !a.srvAckedDataFrame) {
       a.srvAckedDataFrame = m.frame;
+      a.srvAckedDataT = m.t;
       a.addHistory('a');
     }
     if (tcp.have >= 20 && tcp.payloadLen > 0) {
       if (!a.srvDataFrame) a.srvDataFrame = m.frame;
       const next = seqAdd(tcp.seq, tcp.payloadLen);
       if (seqGt(next, a.srvNextSeq)) a.srvNextSeq = next;
+      // The server's data again (more than a keep-alive byte): lost on the path.
+      else if (tcp.payloadLen > 1 && m.ifKey === a.synAckIfKey) a.endpoint?.mark?.noteLoss(m.t, m.frame);
+      this.setQueued(a, Queued.NONE);
       a.addHistory('d');
     }
     if (f & TcpFlag.FIN) {
       if (!a.srvFinFrame) a.srvFinFrame = m.frame;
+      // The FIN takes a sequence number: a RST after it carries the next one.
+      const next = seqAdd(tcp.seq, (tcp.have >= 20 ? tcp.payloadLen : 0) + 1);
+      if (seqGt(next, a.srvNextSeq)) a.srvNextSeq = next;
+      this.setQueued(a, Queued.NONE);
       a.addHistory('f');
       this.closing(a);
     }
@@ -714,7 +873,8 @@ export class HandshakeEngine {
   }
 
   private takeRst(a: Attempt, p: DecodedPacket, m: PacketMeta, afterAck: boolean): void {
-    a.rstT = m.t;
+    a.rstT = a.lastRstT = m.t;
+    this.setQueued(a, Queued.NONE);
     a.rstFrame = m.frame;
     a.rstTtl = p.ip.ttl;
     a.rstIfKey = m.ifKey;
@@ -740,12 +900,43 @@ export class HandshakeEngine {
     if (q.proto !== 6) return;
     const a = this.findAttempt(q.version, q.src, qt.sport, q.dst, qt.dport);
     if (!a) {
-      const s = this.settled.find(q.version, q.src, qt.sport, q.dst, qt.dport);
+      const s = this.settled.find(q.version, q.src, qt.sport, q.dst, qt.dport, this.vlan);
       if (!s || qt.seq !== s.isn) this.stats.icmpUnmatched++;
       return;
     }
     if (a.icmpT >= 0) return;
     if (qt.seq !== a.isn) { this.stats.icmpUnmatched++; return; } // about a later segment, not the SYN
+    this.takeIcmp(a, p, m, false);
+  }
+
+  /**
+   * An ICMP error whose quote ends before the sequence number (tcpdump -s 64 keeps 2 bytes of the
+   * quoted TCP header, -s 68 six): the quoted addresses and ports (or the client port alone) name
+   * an attempt still waiting for its answer. Not one attempt: the error is left unmatched.
+   */
+  private icmpPartial(p: DecodedPacket, m: PacketMeta): void {
+    const q = p.quotedIp;
+    const qt = p.quotedTcp;
+    let a: Attempt | undefined;
+    if (qt.have >= 4) a = this.findAttempt(q.version, q.src, qt.sport, q.dst, qt.dport);
+    else {
+      // Only the client port: a client may use one port towards several server ports at once.
+      for (const b of this.attempts.values()) {
+        if (b.cport !== qt.sport || b.version !== q.version || b.vlan !== this.vlan || b.c0 !== q.src[0] || b.s0 !== q.dst[0]) continue;
+        if (b.version === 6 && (b.c1 !== q.src[1] || b.c2 !== q.src[2] || b.c3 !== q.src[3] || b.s1 !== q.dst[1] || b.s2 !== q.dst[2] || b.s3 !== q.dst[3])) continue;
+        if (b.synAckT >= 0 || b.rstT >= 0 || b.icmpT >= 0) continue;
+        if (a !== undefined) { this.stats.icmpAmbiguous++; return; }
+        a = b;
+      }
+    }
+    // Only an attempt still waiting for an answer: a cut quote cannot say it was about the SYN.
+    if (!a || a.synAckT >= 0 || a.rstT >= 0 || a.icmpT >= 0) { this.stats.icmpUnmatched++; return; }
+    this.stats.icmpPartial++;
+    this.takeIcmp(a, p, m, true);
+  }
+
+  private takeIcmp(a: Attempt, p: DecodedPacket, m: PacketMeta, partial: boolean): void {
+    a.icmpPartial = partial;
     a.icmpT = m.t;
     a.icmpFrame = m.frame;
     a.icmpFamily = p.icmp.family;
@@ -756,22 +947,33 @@ export class HandshakeEngine {
     a.icmpSender = [src[0], src[1], src[2], src[3]];
     a.lastT = m.t;
     a.addHistory('i');
+    // The endpoint remembers its rejections: a neighbour left without ICMP meanwhile was rate-limited.
+    const ep = a.endpoint;
+    if (ep !== null && icmpMeaning(a.icmpFamily, a.icmpType, a.icmpCode).verdict === 'rejected') {
+      ep.addReject(m.t);
+      ep.lastRejectFrame = m.frame;
+      ep.rejectFamily = a.icmpFamily;
+      ep.rejectType = a.icmpType;
+      ep.rejectCode = a.icmpCode;
+      ep.rejectSender.set(src);
+    }
     this.reconsider(a, m.t + this.grace);
   }
 
   private midstreamPacket(p: DecodedPacket, m: PacketMeta): void {
     const ip = p.ip;
     const tcp = p.tcp;
-    let mf = this.mid.findEither(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
+    let mf = this.mid.findEither(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport, this.vlan);
     if (!mf) {
       if (this.mid.size >= 200_000) this.pruneMid();
       mf = new MidFlow();
-      mf.setKey(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
+      mf.setKey(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport, this.vlan);
       this.mid.insert(mf);
       this.midstream++;
     }
     mf.t = m.t;
     const f = tcp.flags;
+    if (f & TcpFlag.RST) this.stats.orphanRst++;
     if ((f & TcpFlag.SYN) && (f & TcpFlag.ACK) && mf.synAckT < 0) {
       this.stats.orphanSynAck++;
       mf.synAckT = m.t;

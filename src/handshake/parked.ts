@@ -21,9 +21,10 @@ import { MAX_FRAMES, type Attempt } from './attempt.js';
 import type { EndpointEntry, HostEntry } from './evidence.js';
 
 // Per-slot layout: key words, doubles, small integers.
-const K = 12; // version, c0..c3, s0..s3, cport, sport, hash
+const K = 13; // version, c0..c3, s0..s3, cport, sport, hash, vlan
 const KH = 11;
-const D = 10; // seq, file, isn, startSec, startNsec, t0, lastSynT, prevSynT, lastT, deadline
+const KV = 12;
+const D = 12; // seq, file, isn, startSec, startNsec, t0, lastSynT, prevSynT, lastT, deadline, aliveAtT0, busySyns
 const I = 8; // tsDigits, ifKey, synCount, synDataLen, dupFrames, bits, frame count, verdict
 const BIT_REUSE = 1;
 const BIT_TRUNCATED = 2;
@@ -77,10 +78,12 @@ export class ParkedSyns {
     k[kb + 9] = a.cport;
     k[kb + 10] = a.sport;
     k[kb + KH] = a.hash;
+    k[kb + KV] = a.vlan;
     const d = this.dbl;
     const db = s * D;
     d[db] = a.seq; d[db + 1] = a.file; d[db + 2] = a.isn; d[db + 3] = a.startSec; d[db + 4] = a.startNsec;
     d[db + 5] = a.t0; d[db + 6] = a.lastSynT; d[db + 7] = a.prevSynT; d[db + 8] = a.lastT; d[db + 9] = deadline;
+    d[db + 10] = a.aliveAtT0; d[db + 11] = a.busySyns;
     const n = this.ints;
     const ib = s * I;
     n[ib] = a.tsDigits; n[ib + 1] = a.ifKey; n[ib + 2] = a.synCount; n[ib + 3] = a.synDataLen; n[ib + 4] = a.dupFrames;
@@ -97,35 +100,35 @@ export class ParkedSyns {
   }
 
   /** Slot of the attempt with this tuple (client first), or -1. */
-  find(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number): number {
+  find(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number, vlan: number): number {
     if (this.size === 0) return -1;
-    const h = hashTuple(version, cli, cport, srv, sport);
+    const h = hashTuple(version, cli, cport, srv, sport, vlan);
     for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
       const v = this.index[i];
       if (v === 0) return -1;
       const s = v - 1;
-      if (this.keys[s * K + KH] === h && this.matches(s, version, cli, cport, srv, sport)) return s;
+      if (this.keys[s * K + KH] === h && this.matches(s, version, cli, cport, srv, sport, vlan)) return s;
     }
   }
 
   /** Slot of the attempt this packet belongs to in either direction (sets `reversed`), or -1. */
-  findEither(version: number, a: ArrayLike<number>, aport: number, b: ArrayLike<number>, bport: number): number {
+  findEither(version: number, a: ArrayLike<number>, aport: number, b: ArrayLike<number>, bport: number, vlan: number): number {
     if (this.size === 0) return -1;
-    const h = hashTuple(version, a, aport, b, bport);
+    const h = hashTuple(version, a, aport, b, bport, vlan);
     for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
       const v = this.index[i];
       if (v === 0) return -1;
       const s = v - 1;
       if (this.keys[s * K + KH] !== h) continue;
-      if (this.matches(s, version, a, aport, b, bport)) { this.reversed = false; return s; }
-      if (this.matches(s, version, b, bport, a, aport)) { this.reversed = true; return s; }
+      if (this.matches(s, version, a, aport, b, bport, vlan)) { this.reversed = false; return s; }
+      if (this.matches(s, version, b, bport, a, aport, vlan)) { this.reversed = true; return s; }
     }
   }
 
-  private matches(s: number, version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number): boolean {
+  private matches(s: number, version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number, vlan: number): boolean {
     const k = this.keys;
     const b = s * K;
-    if (k[b] !== version || k[b + 9] !== cport || k[b + 10] !== sport || k[b + 1] !== cli[0] || k[b + 5] !== srv[0]) return false;
+    if (k[b] !== version || k[b + 9] !== cport || k[b + 10] !== sport || k[b + 1] !== cli[0] || k[b + 5] !== srv[0] || k[b + KV] !== vlan) return false;
     return version !== 6 || (k[b + 2] === cli[1] && k[b + 3] === cli[2] && k[b + 4] === cli[3]
       && k[b + 6] === srv[1] && k[b + 7] === srv[2] && k[b + 8] === srv[3]);
   }
@@ -157,10 +160,12 @@ export class ParkedSyns {
     a.cport = k[kb + 9];
     a.sport = k[kb + 10];
     a.hash = k[kb + KH];
+    a.vlan = k[kb + KV];
     const d = this.dbl;
     const db = s * D;
     a.seq = d[db]; a.file = d[db + 1]; a.isn = d[db + 2]; a.startSec = d[db + 3]; a.startNsec = d[db + 4];
     a.t0 = d[db + 5]; a.lastSynT = d[db + 6]; a.prevSynT = d[db + 7]; a.lastT = d[db + 8];
+    a.aliveAtT0 = d[db + 10]; a.busySyns = d[db + 11];
     a.synBeforeAckT = a.lastSynT;
     const n = this.ints;
     const ib = s * I;

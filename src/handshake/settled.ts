@@ -9,7 +9,7 @@
 import { Fifo } from '../flow/fifo.js';
 import { FlowKey, FlowTable } from '../flow/table.js';
 import type { Attempt } from './attempt.js';
-import type { HostEntry } from './evidence.js';
+import { Queued, requeue, type EndpointEntry, type HostEntry } from './evidence.js';
 
 export class SettledFlow extends FlowKey {
   isn = 0;
@@ -21,6 +21,18 @@ export class SettledFlow extends FlowKey {
   /** The server host's baseline on the attempt's interface (its later packets still feed it). */
   host: HostEntry | null = null;
   ifKey = 0;
+  /**
+   * A connection the application has not served yet (Queued.UNSERVED: the server kernel ACKs data
+   * of a connection waiting in the accept queue) keeps its place in the endpoint's queue count.
+   */
+  queued = 0;
+  endpoint: EndpointEntry | null = null;
+}
+
+/** The flow leaves its endpoint's queue count (it was served, reset, or is forgotten). */
+function dequeueFlow(s: SettledFlow, t: number): void {
+  if (s.queued !== Queued.NONE && s.endpoint !== null) requeue(s.endpoint, s.queued, Queued.NONE, t);
+  s.queued = Queued.NONE;
 }
 
 export const SETTLED_CLIENT_FIN = 1;
@@ -53,6 +65,7 @@ class ExpiryQueue {
       if (s.index < 0) { q.shift(); continue; }
       if (done !== null && isDone(s)) { q.shift(); continue; } // closed meanwhile: it is in `done` now
       if (s.lastT + linger <= now) {
+        dequeueFlow(s, now);
         table.remove(s);
         q.shift();
         continue;
@@ -85,20 +98,30 @@ export class SettledFlows {
     return this.table.reversed;
   }
 
-  find(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number): SettledFlow | undefined {
-    return this.table.size ? this.table.find(version, cli, cport, srv, sport) : undefined;
+  find(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number, vlan: number): SettledFlow | undefined {
+    return this.table.size ? this.table.find(version, cli, cport, srv, sport, vlan) : undefined;
   }
 
-  findEither(version: number, a: ArrayLike<number>, aport: number, b: ArrayLike<number>, bport: number): SettledFlow | undefined {
-    return this.table.size ? this.table.findEither(version, a, aport, b, bport) : undefined;
+  findEither(version: number, a: ArrayLike<number>, aport: number, b: ArrayLike<number>, bport: number, vlan: number): SettledFlow | undefined {
+    return this.table.size ? this.table.findEither(version, a, aport, b, bport, vlan) : undefined;
   }
 
-  remove(s: SettledFlow): void {
+  remove(s: SettledFlow, t: number): void {
+    dequeueFlow(s, t);
     this.table.remove(s);
   }
 
-  add(a: Attempt): void {
+  /** The connection was served or reset: it leaves its endpoint's queue count. */
+  dequeue(s: SettledFlow, t: number): void {
+    dequeueFlow(s, t);
+  }
+
+  /** Takes over the attempt's connection, and its place in the endpoint's queue count. */
+  add(a: Attempt, t: number): void {
     const s = new SettledFlow();
+    s.queued = a.queued;
+    s.endpoint = a.endpoint;
+    if (a.rstT >= 0 || a.cliRstT >= 0) dequeueFlow(s, t);
     s.copyKey(a);
     s.isn = a.isn;
     s.lastT = s.queuedAt = a.lastT;

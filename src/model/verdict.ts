@@ -62,12 +62,21 @@ export function isVerdict(s: string): s is Verdict {
  * - `duplicate-frames`: the same packet was captured more than once (several interfaces).
  * - `data-unacked`: the client's data was never acknowledged by the server.
  * - `syn-cookie`: the SYN-ACK looks like a SYN cookie (MSS as its only option).
+ * - `one-sided`: the server's direction is missing from the capture for this attempt (asymmetric
+ *   routing, a one-way tap, `tcpdump -Q out`): a handshake proven by the client's ACK of the
+ *   server's sequence number, or a verdict read from what the client did next.
+ * - `partial-quote`: the ICMP error's quote was cut (snap length) before the sequence number; it
+ *   was matched to the attempt by its addresses, protocol and client port.
+ * - `icmp-rate-limited`: no ICMP error quoted this attempt, but the same endpoint's other attempts
+ *   were rejected meanwhile: the same REJECT rule, its ICMP errors rate-limited.
  */
 export type Flag =
   | 'syn-retransmit' | 'synack-retransmit' | 'backlog-drop' | 'ttl-mismatch' | 'port-reuse' | 'truncated'
-  | 'invalid-rst' | 'late-answer' | 'duplicate-frames' | 'data-unacked' | 'syn-cookie';
+  | 'invalid-rst' | 'late-answer' | 'duplicate-frames' | 'data-unacked' | 'syn-cookie'
+  | 'one-sided' | 'partial-quote' | 'icmp-rate-limited';
 
 export const FLAGS: readonly Flag[] = [
   'syn-retransmit', 'synack-retransmit', 'backlog-drop', 'ttl-mismatch', 'port-reuse', 'truncated',
   'invalid-rst', 'late-answer', 'duplicate-frames', 'data-unacked', 'syn-cookie',
+  'one-sided', 'partial-quote', 'icmp-rate-limited',
 ];

@@ -35,6 +35,8 @@ export interface AttemptFields {
   readonly icmpType: number;
   readonly icmpCode: number;
   readonly icmpFamily: number;
+  /** The SYN-ACK was inferred from the client's ACK (no RTT to report). */
+  readonly oneSided: boolean;
   icmpSenderIp(): string;
 }
 
@@ -144,6 +146,8 @@ function frameList(out: JsonOut, frames: readonly number[]): void {
 export interface ServerText {
   readonly ip: string;
   readonly port: number;
+  /** VLAN IDs, outer first (empty: untagged). */
+  readonly vlans: readonly number[];
   /** `},"server":{...}` as written after the client port (null until first used). */
   jsonBytes: Uint8Array | null;
   /** `ip:port` (made by the JSON worker for reasons; unused elsewhere). */
@@ -164,7 +168,7 @@ export function writeAttemptJson(out: JsonOut, a: AttemptFields, server: ServerT
   } else out.ascii(ipv6ToString(a.c0, a.c1, a.c2, a.c3));
   out.bytes(PORT);
   out.num(a.cport);
-  out.bytes(server.jsonBytes ??= textBytes(`},"server":{"ip":"${server.ip}","port":${server.port}}`));
+  out.bytes(server.jsonBytes ??= textBytes(`},"server":{"ip":"${server.ip}","port":${server.port}}${server.vlans.length ? `,"vlan":[${server.vlans.join(',')}]` : ''}`));
   let vt = verdictText.get(a.verdict);
   if (vt === undefined) verdictText.set(a.verdict, (vt = textBytes(`,"verdict":"${a.verdict}","flags":[`)));
   out.bytes(vt);
@@ -181,7 +185,7 @@ export function writeAttemptJson(out: JsonOut, a: AttemptFields, server: ServerT
   out.num(a.synCount);
   const synAck = a.synAckT >= 0;
   out.bytes(RTT);
-  if (synAck) out.milli((a.synAckT - a.synBeforeAckT) * 1000);
+  if (synAck && !a.oneSided) out.milli((a.synAckT - a.synBeforeAckT) * 1000);
   else out.bytes(NULL);
   let answer = Infinity;
   if (synAck) answer = a.synAckT;

@@ -12,11 +12,11 @@ import { endpointToString } from '../util/ip.js';
 import type { AttemptFields, ServerText } from './attempt-json.js';
 
 /**
- * Numbers a record needs besides its frames and flags: 28 fields (the reason as its Why and four
+ * Numbers a record needs besides its frames and flags: 29 fields (the reason as its Why and four
  * numbers), two counts and three string lengths (the frames, then the flags as indices into
  * FLAGS, follow the fields).
  */
-const RECORD_NUMS = 33;
+const RECORD_NUMS = 34;
 
 /** Buffers being filled on the main thread; sent whole (transferred) when full. */
 export class RecordBatch {
@@ -25,8 +25,8 @@ export class RecordBatch {
   n = 0;
   t = 0;
   records = 0;
-  /** New servers: id, ip, port (text form sent once per server). */
-  servers: Array<[number, string, number]> = [];
+  /** New servers: id, ip, port, VLAN IDs (text form sent once per server). */
+  servers: Array<[number, string, number, readonly number[]]> = [];
 
   /** Shared with the worker: a batch is written here, then read there, never both at once. */
   readonly numsShared: SharedArrayBuffer;
@@ -94,6 +94,7 @@ export class RecordBatch {
     x[n++] = a.icmpType;
     x[n++] = a.icmpCode;
     x[n++] = a.icmpFamily;
+    x[n++] = a.oneSided ? 1 : 0;
     x[n++] = a.why; x[n++] = a.why0; x[n++] = a.why1; x[n++] = a.why2; x[n++] = a.why3;
     const frames = a.frames.length ? a.frames : a.synFrames;
     x[n++] = frames.length;
@@ -130,12 +131,13 @@ export class UnpackedAttempt implements AttemptFields, ReasonFields {
   icmpType = 0;
   icmpCode = 0;
   icmpFamily = 0;
+  oneSided = false;
   frames: number[] = [];
   synFrames: number[] = [];
   flags: Flag[] = [];
   why = 0; why0 = 0; why1 = 0; why2 = 0; why3 = 0;
   /** The record's server (set by the worker before writing it). */
-  server: ServerText = { ip: '', port: 0, jsonBytes: null };
+  server: ServerText = { ip: '', port: 0, vlans: [], jsonBytes: null };
   history = '';
   start = '';
   sender = '';
@@ -179,6 +181,7 @@ export class UnpackedAttempt implements AttemptFields, ReasonFields {
     this.icmpType = x[n++];
     this.icmpCode = x[n++];
     this.icmpFamily = x[n++];
+    this.oneSided = x[n++] === 1;
     this.why = x[n++]; this.why0 = x[n++]; this.why1 = x[n++]; this.why2 = x[n++]; this.why3 = x[n++];
     const nf = x[n++];
     const frames = (this.frames = new Array<number>(nf));

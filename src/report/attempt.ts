@@ -3,6 +3,7 @@ import type { Attempt } from '../handshake/attempt.js';
 import { hopsOf } from '../handshake/classify.js';
 import { icmpMeaning } from '../handshake/icmp-names.js';
 import { isoTime } from '../util/time.js';
+import { vlanIds } from '../flow/table.js';
 import type { AttemptReport } from './model.js';
 
 /** Builds the report (the flags and frames arrays are the decision's own, never changed after). */
@@ -21,11 +22,12 @@ export function attemptReport(a: Attempt, file: string, serverTtl: number): Atte
   const r: AttemptReport = {
     client: { ip: a.clientIp(), port: a.cport },
     server: { ip: serverIp, port: a.sport },
+    ...(a.vlan ? { vlan: vlanIds(a.vlan) } : {}),
     verdict: a.verdict,
     flags: a.flags,
     start: isoTime(a.startSec, a.startNsec, a.tsDigits),
     synCount: a.synCount,
-    rttMs: a.synAckT >= 0 ? round3((a.synAckT - a.synBeforeAckT) * 1000) : null,
+    rttMs: a.synAckT >= 0 && !a.oneSided ? round3((a.synAckT - a.synBeforeAckT) * 1000) : null,
     answerMs: answer === Infinity ? null : round3((answer - a.t0) * 1000),
     frames: a.frames.length ? a.frames : a.synFrames,
     file,

@@ -8,6 +8,12 @@ import { hopsOf } from '../handshake/classify.js';
 import { icmpMeaning } from '../handshake/icmp-names.js';
 import { VERDICTS, verdictIndex, type Verdict } from '../model/verdict.js';
 import { endpointToString } from '../util/ip.js';
+import { vlanIds } from '../flow/table.js';
+
+function endpointKey(ip: string, port: number, vlans: readonly number[] | undefined): string {
+  const ep = endpointToString(ip, port);
+  return vlans?.length ? `${ep} vlan ${vlans.join('.')}` : ep;
+}
 import type { AttemptReport, EndpointReport } from './model.js';
 
 const MAX_RUNS = 64;
@@ -28,15 +34,17 @@ export class EndpointAggregate {
   readonly unreachSenders = new Map<string, string>();
   forgedHops: number | null = null;
   delayedEstablished = 0;
+  /** Rejected attempts that got no ICMP of their own (icmp-rate-limited), and attempts judged without the server's direction. */
+  rateLimited = 0;
+  oneSided = 0;
   /** The JSON report writer's text for this server (see writeAttemptJson). */
   jsonBytes: Uint8Array | null = null;
 
-  constructor(readonly ip: string, readonly port: number) {}
+  constructor(readonly ip: string, readonly port: number, readonly vlans: readonly number[] = []) {}
 
-  add(a: AttemptReport, sign = 1): void {
-    this.attempts += sign;
-    this.counts[verdictIndex(a.verdict)] += sign;
-    if (sign < 0) return; // a revision: the counts change, the history of what was seen stays
+  add(a: AttemptReport): void {
+    this.attempts++;
+    this.counts[verdictIndex(a.verdict)]++;
     if (!this.first) this.first = a.start;
     this.last = a.start;
     if (a.verdict === 'established' || a.verdict === 'refused') {
@@ -48,7 +56,13 @@ export class EndpointAggregate {
     if (a.icmp && a.verdict === 'rejected' && this.rejectSenders.size < MAX_SENDERS) this.rejectSenders.set(a.icmp.sender, { name: a.icmp.name, own: a.icmp.senderIsServer });
     if (a.icmp && a.verdict === 'unreachable' && this.unreachSenders.size < MAX_SENDERS) this.unreachSenders.set(a.icmp.sender, a.icmp.name);
     if (a.verdict === 'forged-reset' && this.forgedHops === null && a.hops.rst !== undefined && a.hops.server !== undefined) this.forgedHops = a.hops.server - a.hops.rst;
-    if (a.verdict === 'established' && a.flags.includes('backlog-drop')) this.delayedEstablished++;
+    this.countFlags(a.verdict, a.flags);
+  }
+
+  private countFlags(v: Verdict, flags: readonly string[]): void {
+    if (v === 'established' && flags.includes('backlog-drop')) this.delayedEstablished++;
+    if (v === 'rejected' && flags.includes('icmp-rate-limited')) this.rateLimited++;
+    if (v !== 'established' && flags.includes('one-sided')) this.oneSided++;
   }
 
   /**
@@ -74,13 +88,7 @@ export class EndpointAggregate {
       else this.unreachSenders.set(sender, name);
     }
     if (v === 'forged-reset' && this.forgedHops === null && a.rstT >= 0 && a.rstTtl >= 0 && serverTtl >= 0) this.forgedHops = hopsOf(serverTtl) - hopsOf(a.rstTtl);
-    if (v === 'established' && a.flags.includes('backlog-drop')) this.delayedEstablished++;
-  }
-
-  /** Takes back an attempt counted with `verdict` (a revision: the history of what was seen stays). */
-  uncount(verdict: Verdict): void {
-    this.attempts--;
-    this.counts[verdictIndex(verdict)]--;
+    this.countFlags(v, a.flags);
   }
 }
 
@@ -89,10 +97,10 @@ export class EndpointTable {
   private readonly map = new Map<unknown, EndpointAggregate>();
 
   /** `key` identifies the endpoint when the caller has an object for it (saves building a string). */
-  add(a: AttemptReport, sign = 1, key: unknown = endpointToString(a.server.ip, a.server.port)): void {
+  add(a: AttemptReport, key: unknown = endpointKey(a.server.ip, a.server.port, a.vlan)): void {
     let e = this.map.get(key);
-    if (!e) this.map.set(key, (e = new EndpointAggregate(a.server.ip, a.server.port)));
-    e.add(a, sign);
+    if (!e) this.map.set(key, (e = new EndpointAggregate(a.server.ip, a.server.port, a.vlan)));
+    e.add(a);
   }
 
   /**
@@ -104,9 +112,9 @@ export class EndpointTable {
     let e = entry ? this.map.get(entry) : undefined;
     if (e) return e;
     const ip = a.serverIpText();
-    const key = entry ?? endpointToString(ip, a.sport);
+    const key = entry ?? endpointKey(ip, a.sport, vlanIds(a.vlan));
     e = this.map.get(key);
-    if (!e) this.map.set(key, (e = new EndpointAggregate(ip, a.sport)));
+    if (!e) this.map.set(key, (e = new EndpointAggregate(ip, a.sport, vlanIds(a.vlan))));
     return e;
   }
 
@@ -142,6 +150,8 @@ function endpointReport(g: EndpointAggregate, all: EndpointAggregate[]): Endpoin
   if (n('refused')) {
     hint(`ss -ltnp 'sport = :${port}'   # on ${ip}: is anything listening, and on which address?`);
     hint(`systemctl --failed; journalctl -n 50   # on ${ip}: did the service die or fail to start?`);
+    // A host firewall's tcp-reset is byte for byte a closed port's RST (IPv4): only the host can tell.
+    hint(`${ipt} -S | grep -- 'tcp-reset'; nft list ruleset | grep -i 'reset'   # on ${ip}: a host firewall rejecting with tcp-reset sends the same RST as a closed port`);
   }
   if (n('forged-reset')) {
     const h = g.forgedHops;
@@ -153,7 +163,9 @@ function endpointReport(g: EndpointAggregate, all: EndpointAggregate[]): Endpoin
   }
   if (n('rejected')) {
     const senders = [...g.rejectSenders].map(([s, v]) => `${s} (${v.name}${v.own ? ', the server itself' : ''})`);
-    parts.push(`REJECT rule at ${senders.join(', ') || 'an ICMP sender'}`);
+    const limited = g.rateLimited ? ` (its ICMP errors rate-limited: ${g.rateLimited} attempt(s) got none while their neighbours were rejected)` : '';
+    parts.push(`REJECT rule at ${senders.join(', ') || 'an ICMP sender'}${limited}`);
+    if (g.rateLimited) hint('sysctl net.ipv4.icmp_ratelimit net.ipv4.icmp_msgs_per_sec net.ipv6.icmp.ratelimit   # on the ICMP sender: why some attempts got no ICMP');
     hint(`${ipt} -S | grep -i reject; nft list ruleset | grep -i reject   # on ${[...g.rejectSenders.keys()].join(', ') || ip}`);
   }
   if (n('unreachable')) {
@@ -163,13 +175,14 @@ function endpointReport(g: EndpointAggregate, all: EndpointAggregate[]): Endpoin
     hint(`ip neigh show ${ip}   # on the last router: does the host answer ARP/NDP (is it up)?`);
   }
   if (n('filtered')) {
-    parts.push(`silently filtered: ${n('filtered')} attempt(s) got no answer at all (firewall DROP, or the host is down)`);
+    const view = g.oneSided && !n('incomplete') ? ' (the capture misses the server\'s direction: the clients kept retransmitting)' : '';
+    parts.push(`silently filtered: ${n('filtered')} attempt(s) got no answer at all (firewall DROP, or the host is down)${view}`);
     hint(`${ipt} -S INPUT | grep -E 'DROP|${port}'; nft list ruleset   # on ${ip} and on firewalls along the path`);
     hint(`traceroute -T -p ${port} ${ip}; ping -c 3 ${ip}   # is the host up, where do packets stop?`);
   }
   if (n('backlog-drop')) {
     const live = n('established');
-    parts.push(`listen backlog overflow: a live listener${live ? ` (it completed ${live} handshake(s))` : ''} dropped ${n('backlog-drop')} attempt(s)`);
+    parts.push(`listen backlog overflow: a live listener${live ? ` (it completed ${live} handshake(s))` : ''} dropped ${n('backlog-drop')} attempt(s) (from one capture point a limit on new connections looks the same: connlimit, a full conntrack table)`);
   }
   if (n('backlog-drop') || g.delayedEstablished) {
     if (!n('backlog-drop')) parts.push(`${g.delayedEstablished} established attempt(s) were delayed by a full listen queue`);
@@ -177,15 +190,21 @@ function endpointReport(g: EndpointAggregate, all: EndpointAggregate[]): Endpoin
     hint(`ss -ltn 'sport = :${port}'   # Recv-Q (accept queue now) against Send-Q (its size)`);
     hint('sysctl net.core.somaxconn net.ipv4.tcp_max_syn_backlog net.ipv4.tcp_syncookies net.ipv4.tcp_abort_on_overflow');
     hint('raise the listen() backlog in the application and make it accept() faster');
+    hint(`conntrack -S; ${ipt} -S | grep -E 'connlimit|hashlimit'   # on ${ip} and firewalls on the way: a full connection table or a connection limit drops SYNs the same way`);
   }
   if (n('aborted')) parts.push(`${n('aborted')} attempt(s) abandoned by the client after the server answered (half-open scan, or client-side timeout)`);
   if (n('incomplete')) {
-    parts.push(`${n('incomplete')} attempt(s) undecided: the capture ended too soon`);
-    hint('capture for longer: at least the handshake timeout after the last SYN');
+    if (g.oneSided) {
+      parts.push(`${n('incomplete')} attempt(s) undecided: the capture holds no packets from the server's direction (the clients stopped after one SYN: refused or rejected)`);
+      hint(`tcpdump -i any -w both.pcap 'host ${ip} and port ${port}'   # capture where both directions pass (not -Q out, not one side of an asymmetric path)`);
+    } else {
+      parts.push(`${n('incomplete')} attempt(s) undecided: the capture ended too soon`);
+      hint('capture for longer: at least the handshake timeout after the last SYN');
+    }
   }
   const verdicts: Partial<Record<Verdict, number>> = {};
   for (const v of VERDICTS) if (n(v)) verdicts[v] = n(v);
-  return { server: { ip, port }, attempts: g.attempts, verdicts, diagnosis: parts.join('; '), hints, first: g.first, last: g.last };
+  return { server: { ip, port }, ...(g.vlans.length ? { vlan: [...g.vlans] } : {}), attempts: g.attempts, verdicts, diagnosis: parts.join('; '), hints, first: g.first, last: g.last };
 }
 
 /** Established and refused on one endpoint: when did the listener go away or come back? */

@@ -130,7 +130,7 @@ export class ParallelJsonReportWriter implements AttemptJsonSink {
     let id = this.serverIds.get(server);
     if (id === undefined) {
       this.serverIds.set(server, (id = this.nextServer++));
-      this.batch.servers.push([id, server.ip, server.port]);
+      this.batch.servers.push([id, server.ip, server.port, server.vlans]);
     }
     this.batch.pack(a, id, serverTtl, start, sender);
     this.count++;

@@ -16,7 +16,7 @@ export type ToWorker =
   | { kind: 'batches'; shared: Array<[SharedArrayBuffer, SharedArrayBuffer]>; state: Int32Array<SharedArrayBuffer> }
   | { kind: 'files'; files: string[]; frameBase: number[]; filesJson: string[] }
   /** `use` numbers the batches sent: a reply names it, so a late one for a batch since reused is ignored. */
-  | { kind: 'batch'; id: number; use: number; records: number; servers: Array<[number, string, number]> };
+  | { kind: 'batch'; id: number; use: number; records: number; servers: Array<[number, string, number, readonly number[]]> };
 
 export type FromWorker =
   | { kind: 'done'; id: number; use: number }
@@ -65,7 +65,7 @@ if (port) {
       ff = { files: m.files, frameBase: m.frameBase, filesJson: m.filesJson };
       return;
     }
-    for (const [id, ip, p] of m.servers) servers.set(id, { ip, port: p, jsonBytes: null });
+    for (const [id, ip, p, vlans] of m.servers) servers.set(id, { ip, port: p, vlans, jsonBytes: null });
     const b = batches[m.id];
     pos.n = 0;
     pos.t = 0;

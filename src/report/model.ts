@@ -9,6 +9,8 @@ export interface HostPort {
 export interface AttemptReport {
   client: HostPort;
   server: HostPort;
+  /** VLAN IDs of the attempt's frames, outer first (only when tagged: Zeek's vlan and inner_vlan). */
+  vlan?: number[];
   verdict: Verdict;
   flags: Flag[];
   /** ISO-8601 UTC time of the first SYN, at the capture's precision. */
@@ -39,6 +41,8 @@ export interface AttemptReport {
 
 export interface EndpointReport {
   server: HostPort;
+  /** VLAN IDs, outer first, when the endpoint's attempts were tagged (the same address in two VLANs is two endpoints). */
+  vlan?: number[];
   attempts: number;
   verdicts: Partial<Record<Verdict, number>>;
   diagnosis: string;

@@ -166,7 +166,7 @@ export function checkReport(r: Report, where: string): void {
     for (const h of [a.client, a.server]) {
       if (typeof h?.ip !== 'string' || !/^[0-9a-fA-F.:]+$/.test(h.ip) || !Number.isInteger(h.port) || h.port < 0 || h.port > 65535) fail(`${w}: bad endpoint ${JSON.stringify(h)}`);
     }
-    const k = `${a.server.ip}|${a.server.port}`;
+    const k = `${a.server.ip}|${a.server.port}|${a.vlan?.join('.') ?? ''}`;
     per.set(k, (per.get(k) ?? 0) + 1);
   });
   let epTotal = 0;
@@ -174,7 +174,7 @@ export function checkReport(r: Report, where: string): void {
     const w = `${where}: endpoints[${i}]`;
     if (sum(e.verdicts, `${w}.verdicts`) !== e.attempts) fail(`${w}: verdict counts do not add up to ${e.attempts}`);
     if (typeof e.diagnosis !== 'string' || e.diagnosis === '' || !Array.isArray(e.hints)) fail(`${w}: diagnosis / hints missing`);
-    const k = `${e.server.ip}|${e.server.port}`;
+    const k = `${e.server.ip}|${e.server.port}|${e.vlan?.join('.') ?? ''}`;
     if ((per.get(k) ?? 0) !== e.attempts) fail(`${w}: ${e.attempts} attempts, but the attempt list has ${per.get(k) ?? 0} to ${k}`);
     epTotal += e.attempts;
   });

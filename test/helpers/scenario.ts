@@ -8,7 +8,8 @@ import type { Report } from '../../src/report/model.js';
 
 export const T0 = 1_790_000_000;
 
-export interface Step { t: number; pkt: Buffer }
+/** A packet and its capture time; raw IP unless `linkType` says otherwise (1: Ethernet). */
+export interface Step { t: number; pkt: Buffer; linkType?: number }
 
 /** `probe` sees the analysis after the last packet, before it finishes. */
 export function runScenario(steps: Step[], opts: AnalyzeOptions = {}, probe?: (an: Analysis) => void): { report: Report; an: Analysis } {
@@ -19,7 +20,7 @@ export function runScenario(steps: Step[], opts: AnalyzeOptions = {}, probe?: (a
     rec.buf = s.pkt;
     rec.off = 0;
     rec.caplen = rec.origLen = s.pkt.length;
-    rec.linkType = 101;
+    rec.linkType = s.linkType ?? 101;
     rec.tsSec = T0 + Math.floor(s.t);
     rec.tsNsec = Math.round((s.t - Math.floor(s.t)) * 1e9);
     rec.tsDigits = 9;
