@@ -4,6 +4,8 @@
  * few that synscope does not decode (MACsec, ESP). Field layouts as Wireshark reads them
  * (packet-ieee8021ah.c, packet-cisco-fp-mim.c, packet-gre.c, packet-ayiya.c, packet-teredo.c).
  */
+import { crc32 } from 'node:zlib';
+
 import { internetChecksum, ipv4Bytes, macBytes, pseudoHeader } from './packets.js';
 
 export const ETH_P_PBB = 0x88e7;
@@ -89,6 +91,17 @@ export function fabricPath(o: FabricPathOptions, innerFrame: Buffer): Buffer {
   tag.writeUInt16BE((((o.ftag ?? 1) & 0x3ff) << 6) | ((o.ttl ?? 32) & 0x3f), 2);
   parts.push(tag, innerFrame);
   return Buffer.concat(parts);
+}
+
+/**
+ * The frame with its 4-byte FCS (CRC-32, least significant byte first) appended. tshark 4.0's
+ * FabricPath dissector always takes the last 4 bytes of a FabricPath frame for its FCS (later
+ * versions only when the capture says it has one), so FabricPath fixtures carry one.
+ */
+export function withFcs(frame: Buffer): Buffer {
+  const f = Buffer.alloc(4);
+  f.writeUInt32LE(crc32(frame) >>> 0, 0);
+  return Buffer.concat([frame, f]);
 }
 
 /** A GRE header (RFC 2784/2890): checksum (computed), key and sequence fields as flagged. */
