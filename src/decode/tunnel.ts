@@ -14,6 +14,10 @@ import { EtherType, IpProto, Layer } from './constants.js';
 import { NetStart, ethernetPayload, etherTypeFromVersion, ppp } from './link.js';
 import { DecodeStatus, Stop, SKIP } from './status.js';
 import { Unreached, unreachedGre } from './unreached.js';
+import * as bytes from '../util/bytes.js';
+
+// Local binding (see "Local bindings" in src/util/bytes.ts): every UDP datagram reads its header here.
+const { u16be } = bytes;
 
 export const UdpPort = {
   VXLAN: 4789, GENEVE: 6081, GTP_U: 2152, TEREDO: 3544, L2TP: 1701, GRE_IN_UDP: 4754, AYIYA: 5072,
@@ -154,12 +158,13 @@ function ipInUdp(buf: Buffer, p: number, end: number, payloadLen: number): boole
  */
 export function udpTunnel(buf: Buffer, at: number, end: number, net: NetStart, st: DecodeStatus, base: number, ipVersion: number): number {
   if (end - at < 8) return SKIP;
-  const sport = buf.readUInt16BE(at);
-  const dport = buf.readUInt16BE(at + 2);
+  // (Checked just above: the unchecked readers, as every UDP datagram comes through here.)
+  const sport = u16be(buf, at);
+  const dport = u16be(buf, at + 2);
   const p = at + 8;
   const avail = end - p;
   // The UDP length, not the captured bytes: a snap length must not hide a tunnel's inner packet.
-  const payloadLen = buf.readUInt16BE(at + 4) - 8;
+  const payloadLen = u16be(buf, at + 4) - 8;
   if (dport === UdpPort.VXLAN) {
     // 8-byte header with the I flag, then an Ethernet frame.
     if (avail < 8 + 14 || (buf[p] & 0x08) === 0) return SKIP;
