@@ -235,6 +235,30 @@ test('every new encapsulation cut at every length: no exception, never more TCP 
   }
 });
 
+test('every new encapsulation mutated at random (2000 times each) never throws', () => {
+  const rand = mulberry32(0x7e4d0);
+  let withTcp = 0;
+  for (const [name, frame] of encapsulated) {
+    for (let i = 0; i < 2000; i++) {
+      const len = Math.floor(rand() * (frame.length + 1));
+      const buf = Buffer.from(frame.subarray(0, len));
+      for (let k = Math.floor(rand() * 4); k > 0 && len > 0; k--) buf[Math.floor(rand() * len)] = Math.floor(rand() * 256);
+      let p: DecodedPacket;
+      try {
+        p = dec.decode(buf, 0, len, frame.length, LinkType.ETHERNET);
+      } catch (e) {
+        assert.fail(`${name}, buffer ${buf.toString('hex')}: ${(e as Error).stack}`);
+      }
+      assert.ok(p.status.kind >= Stop.NONE && p.status.kind <= Stop.UNSUPPORTED);
+      assert.ok([0, 4, 8, 12, 14, 16, 20].includes(p.tcp.have), `${name}: tcp.have ${p.tcp.have}`);
+      assert.equal(typeof p.unreached, 'string');
+      assert.ok(p.vlanKey() >= 0 && p.vlanKey() < 1 << 24);
+      if (p.hasTcp) withTcp++;
+    }
+  }
+  assert.ok(withTcp > 2000, `mutated frames should often still reach TCP (${withTcp})`);
+});
+
 // ---------------------------------------------------------------------------
 // unreached
 // ---------------------------------------------------------------------------
