@@ -156,6 +156,7 @@ export class Analysis {
     if (p.status.kind === Stop.MALFORMED) this.noteMalformed(p.status.layer, p.status.what);
     if (!p.hasTcp && !p.hasIcmp) {
       if (p.status.kind === Stop.UNSUPPORTED && !isDecodableLinkType(rec.linkType)) this.undecodable.add(rec.linkType);
+      else if (p.unreached !== '') this.noteUnreached(p.unreached);
       return;
     }
     const m = this.meta;
@@ -176,6 +177,13 @@ export class Analysis {
   private noteMalformed(layer: number, what: string): void {
     const key = `${LAYER_NAMES[layer] ?? 'packet'}: ${what}`;
     if (this.malformed.size < 32 || this.malformed.has(key)) this.malformed.set(key, (this.malformed.get(key) ?? 0) + 1);
+  }
+
+  /** Frames whose TCP could not be reached, by reason (static strings from decode/unreached.ts). */
+  private readonly unreached = new Map<string, number>();
+
+  private noteUnreached(reason: string): void {
+    this.unreached.set(reason, (this.unreached.get(reason) ?? 0) + 1);
   }
 
   /** Moves the clock without a packet (live capture: time passes while nothing arrives). */
@@ -324,6 +332,7 @@ export class Analysis {
     if (st.icmpUnmatched) warnings.push(`${st.icmpUnmatched} ICMP error(s) quoted no connection attempt of the capture (an unknown flow, a later segment, or another ICMP error): not used for any verdict`);
     if (st.duplicates) warnings.push(`${st.duplicates} packet(s) were captured more than once (on several interfaces, or duplicated): each counted once`);
     for (const [what, n] of this.malformed) warnings.push(`${n} packet(s) malformed (${what}): analysed as far as they could be decoded`);
+    for (const [why, n] of this.unreached) warnings.push(`${n} frame(s) whose TCP could not be reached: ${why}; not analysed`);
     for (const lt of this.undecodable) warnings.push(`link type ${linkTypeName(lt)} is not decoded: its packets were counted but not analysed`);
     if (st.oddSyn) warnings.push(`${st.oddSyn} SYN packet(s) also carried FIN or RST (scan probes or crafted packets, which Linux drops): not counted as connection attempts`);
     if (st.truncatedTcp) warnings.push(`${st.truncatedTcp} TCP packet(s) were cut by the snap length before their flags (IPv6 with -s 64 keeps only 10 bytes of TCP) and could not be classified: attempts among them are missing from this report (capture with -s 96 or more)`);

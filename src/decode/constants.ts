@@ -11,12 +11,15 @@ export const EtherType = {
   MPLS_MC: 0x8848,
   PPPOE_SESSION: 0x8864,
   TEB: 0x6558, // transparent Ethernet bridging (GRE)
+  PBB: 0x88e7, // 802.1ah provider backbone bridging (I-TAG)
+  FABRICPATH: 0x8903, // Cisco FabricPath (DCE)
 } as const;
 
 export const IpProto = {
   HOPOPT: 0,
   ICMP: 1,
   IPIP: 4,
+  ETHERIP: 97,
   TCP: 6,
   UDP: 17,
   IPV6: 41,
@@ -31,6 +34,7 @@ export const IpProto = {
   MOBILITY: 135,
   HIP: 139,
   SHIM6: 140,
+  MPLS_IN_IP: 137,
 } as const;
 
 export const TcpFlag = {

@@ -12,12 +12,13 @@ import * as link from './link.js';
 import { gre, udpTunnel } from './tunnel.js';
 import { DecodeStatus, Stop } from './status.js';
 import * as tcp from './tcp.js';
+import { Unreached, unreachedProto } from './unreached.js';
 
 // Local bindings of what runs for every packet: see "Local bindings" in src/util/bytes.ts.
 const { EtherType, IpProto, Layer } = constants;
 const { decodeIpv4 } = ipv4;
 const { decodeIpv6 } = ipv6;
-const { NetStart, decodeLink } = link;
+const { NetStart, decodeLink, ethernetPayload } = link;
 const { decodeTcp } = tcp;
 
 const MAX_TUNNELS = 4;
@@ -39,7 +40,7 @@ export class DecodedPacket {
   /** How decoding of the packet ended, and separately of the quote inside an ICMP error. */
   readonly status = new DecodeStatus();
   readonly quoteStatus = new DecodeStatus();
-  /** Tunnel headers passed through (IP-in-IP, GRE, VXLAN). */
+  /** Tunnel headers passed through (IP-in-IP, GRE, VXLAN, ...; not PBB or FabricPath). */
   tunnels = 0;
   /** The TCP header (at least its first bytes) was decoded: `tcp.have` says how much. */
   hasTcp = false;
@@ -71,6 +72,23 @@ export class DecodedPacket {
   get truncated(): boolean {
     return this.status.kind === Stop.TRUNCATED;
   }
+
+  /**
+   * Why this frame's TCP could not be reached, where it plausibly carried some (a static string
+   * from unreached.ts: an encapsulation or EtherType not decoded, an encrypted payload, ...); ''
+   * when TCP or ICMP was reached or the frame carried none (ARP, DNS, ...).
+   */
+  get unreached(): string {
+    return this.status.unreached;
+  }
+
+  /**
+   * The VLAN context for a flow key: `net.vlan * 4096 + net.innerVlan`, 0 when untagged (see
+   * NetStart.vlanKey: Zeek's vlan and inner_vlan of the innermost packet).
+   */
+  vlanKey(): number {
+    return this.net.vlan * 4096 + this.net.innerVlan;
+  }
 }
 
 export class Decoder {
@@ -97,6 +115,16 @@ export class Decoder {
       const ip = p.ip;
       // Only a first fragment carries the upper-layer header.
       if (ip.fragOffset !== 0) return p;
+      if (ip.proto === IpProto.AH && ip.version === 4) {
+        // IPv4 AH (RFC 4302: next header, length in 4-byte words minus 2); IPv6 walks it as an extension header.
+        if (l4End(ip, end) - at < 2) { st.set(Stop.TRUNCATED, Layer.IPV4, at - off, 'AH header cut off'); return p; }
+        const len = (buf[at + 1] + 2) * 4;
+        if (len > ip.payloadLen) { st.set(Stop.MALFORMED, Layer.IPV4, at - off, 'AH header longer than the payload'); return p; }
+        ip.proto = buf[at];
+        ip.payloadOff = at + len;
+        ip.payloadLen -= len;
+        at += len;
+      }
       switch (ip.proto) {
         case IpProto.TCP:
           p.hasTcp = true;
@@ -114,24 +142,46 @@ export class Decoder {
           p.resetQuote();
           if (decodeIcmp(6, buf, at, l4End(ip, end), p.icmp, p.quotedIp, p.quotedTcp, st, p.quoteStatus, off) >= 0 || p.icmp.family) p.hasIcmp = true;
           return p;
+        // A tunnel starts a new packet with no VLAN context (see NetStart.vlan), as in Zeek.
         case IpProto.IPIP:
-          type = EtherType.IPV4; p.tunnels++; continue;
+          type = EtherType.IPV4; p.tunnels++; p.net.vlan = p.net.innerVlan = 0; continue;
         case IpProto.IPV6:
-          type = EtherType.IPV6; p.tunnels++; continue;
+          type = EtherType.IPV6; p.tunnels++; p.net.vlan = p.net.innerVlan = 0; continue;
         case IpProto.GRE: {
+          p.net.vlan = p.net.innerVlan = 0;
           const r = gre(buf, at, l4End(ip, end), p.net, st, off);
           if (r < 0) return p;
           at = r; type = p.net.type; p.tunnels++; continue;
         }
         case IpProto.UDP: {
-          const r = udpTunnel(buf, at, l4End(ip, end), p.net, st, off);
+          p.net.vlan = p.net.innerVlan = 0;
+          const r = udpTunnel(buf, at, l4End(ip, end), p.net, st, off, ip.version);
+          if (r < 0) return p;
+          at = r; type = p.net.type; p.tunnels++; continue;
+        }
+        case IpProto.ETHERIP: {
+          // RFC 3378: a 16-bit header (version 3 in the top nibble), then an Ethernet frame.
+          const e = l4End(ip, end);
+          if (e - at < 16) { st.set(Stop.TRUNCATED, Layer.TUNNEL, at - off, 'EtherIP header cut off'); return p; }
+          if (buf[at] >> 4 !== 3) { st.set(Stop.UNSUPPORTED, Layer.TUNNEL, at - off, 'EtherIP version other than 3'); return p; }
+          p.net.vlan = p.net.innerVlan = 0;
+          const r = ethernetPayload(buf, at + 16, e, buf.readUInt16BE(at + 14), p.net, st, off);
+          if (r < 0) return p;
+          at = r; type = p.net.type; p.tunnels++; continue;
+        }
+        case IpProto.MPLS_IN_IP: {
+          // RFC 4023: an MPLS label stack straight after the IP header.
+          p.net.vlan = p.net.innerVlan = 0;
+          const r = ethernetPayload(buf, at, l4End(ip, end), EtherType.MPLS_UC, p.net, st, off);
           if (r < 0) return p;
           at = r; type = p.net.type; p.tunnels++; continue;
         }
         default:
+          st.unreached = unreachedProto(ip.proto);
           return p;
       }
     }
+    st.unreached = Unreached.TUNNEL_DEPTH;
     st.set(Stop.UNSUPPORTED, Layer.TUNNEL, at - off, 'tunnels nested more than 4 deep');
     return p;
   }

@@ -1,7 +1,7 @@
 /**
  * Link layers: finds where the network-layer header starts and which protocol it is.
- * Ethernet (with 802.1Q / 802.1ad tags, MPLS label stacks, PPPoE), Linux cooked v1 and v2,
- * raw IP, BSD null and OpenBSD loop, PPP. Returns the offset of the IP header, or a negative
+ * Ethernet (with 802.1Q / 802.1ad tags, 802.1ah PBB I-TAGs, Cisco FabricPath headers, MPLS label
+ * stacks, PPPoE), Linux cooked v1 and v2, raw IP, BSD null and OpenBSD loop, PPP. Returns the offset of the IP header, or a negative
  * status (see status.ts); `net.type` receives the EtherType of what follows.
  *
  * The usual link types (Ethernet with its tags, Linux cooked, BSD loopback) read their fields with
@@ -12,6 +12,7 @@
 import * as linktypes from '../model/linktypes.js';
 import * as constants from './constants.js';
 import { DecodeStatus, Stop } from './status.js';
+import { Unreached, unreachedEtherType } from './unreached.js';
 import * as bytes from '../util/bytes.js';
 
 // Local bindings of what runs for every packet: see "Local bindings" in src/util/bytes.ts.
@@ -22,10 +23,23 @@ const { u16be, u32be, u32le } = bytes;
 export class NetStart {
   /** EtherType of the network header (0x0800 or 0x86dd for IP). */
   type = 0;
-  /** VLAN IDs seen (outermost first, up to 4) and MPLS labels walked. */
+  /**
+   * VLAN IDs of every 802.1Q, 802.1ad and pre-standard QinQ (0x9100) tag of the frame, outermost
+   * first, up to 4 (`vlanCount` counts them all), in tunnelled frames too (the inner Ethernet frame
+   * of VXLAN, GENEVE or GRE TEB, the customer frame of 802.1ah PBB); and MPLS labels walked.
+   */
   vlanCount = 0;
   readonly vlans = new Uint16Array(4);
   mplsCount = 0;
+  /**
+   * The VLAN context of the innermost packet, as Zeek keys connections (its `vlan` and
+   * `inner_vlan`): `vlan` is the first tag with a non-zero ID, `innerVlan` the last tag after it.
+   * Entering an IP-level tunnel (IP-in-IP, GRE, VXLAN, ...) starts a new packet with no VLAN, as
+   * in Zeek, whose tunnelled connections carry only the inner frame's tags; the tags of 802.1ah
+   * PBB and FabricPath frames stay in one context (backbone tag first, customer tags inside).
+   */
+  vlan = 0;
+  innerVlan = 0;
   /** Interface index from a Linux cooked v2 header (`tcpdump -i any`), else 0. */
   ifindex = 0;
 
@@ -34,6 +48,16 @@ export class NetStart {
     this.ifindex = 0;
     this.vlanCount = 0;
     this.mplsCount = 0;
+    this.vlan = 0;
+    this.innerVlan = 0;
+  }
+
+  /**
+   * A number for a flow key: `vlan * 4096 + innerVlan` (24 bits; 0 when untagged). Two packets of
+   * one connection seen in different VLAN contexts get different keys.
+   */
+  vlanKey(): number {
+    return this.vlan * 4096 + this.innerVlan;
   }
 }
 
@@ -69,10 +93,30 @@ export function ethernetPayload(buf: Buffer, off: number, end: number, type: num
     }
     if (type === EtherType.VLAN || type === EtherType.QINQ || type === EtherType.QINQ_OLD) {
       if (end - off < 4) return st.set(Stop.TRUNCATED, Layer.LINK, off - base, 'VLAN tag cut off');
-      if (net.vlanCount < 4) net.vlans[net.vlanCount] = u16be(buf, off) & 0x0fff;
+      const vid = u16be(buf, off) & 0x0fff;
+      if (net.vlanCount < 4) net.vlans[net.vlanCount] = vid;
       net.vlanCount++;
+      // Zeek's rule: the first tag with an ID is the outer VLAN, the last one after it the inner.
+      if (net.vlan === 0) net.vlan = vid;
+      else net.innerVlan = vid;
       type = u16be(buf, off + 2);
       off += 4;
+      continue;
+    }
+    if (type === EtherType.PBB) {
+      // 802.1ah: the I-TAG (priority, DEI, UCA, reserved, 24-bit I-SID), then the customer frame's
+      // destination and source addresses and its EtherType (which may be a customer tag).
+      if (end - off < 18) return st.set(Stop.TRUNCATED, Layer.LINK, off - base, '802.1ah I-TAG or customer header cut off');
+      type = u16be(buf, off + 16);
+      off += 18;
+      continue;
+    }
+    if (type === EtherType.FABRICPATH) {
+      // Cisco FabricPath: the 16-byte outer header (switch addresses, 0x8903, then FTag and TTL in
+      // the 2 bytes here) is followed by the original Ethernet frame, addresses first.
+      if (end - off < 16) return st.set(Stop.TRUNCATED, Layer.LINK, off - base, 'FabricPath header or inner Ethernet header cut off');
+      type = u16be(buf, off + 14);
+      off += 16;
       continue;
     }
     if (type === EtherType.MPLS_UC || type === EtherType.MPLS_MC) {
@@ -87,7 +131,10 @@ export function ethernetPayload(buf: Buffer, off: number, end: number, type: num
       if (!bottom) return st.set(Stop.MALFORMED, Layer.LINK, off - base, 'MPLS label stack deeper than 16');
       if (end - off < 1) return st.set(Stop.TRUNCATED, Layer.LINK, off - base, 'MPLS payload cut off');
       type = etherTypeFromVersion(buf, off);
-      if (type === 0) return st.set(Stop.UNSUPPORTED, Layer.LINK, off - base, 'MPLS payload is not IP (pseudowire?)');
+      if (type === 0) {
+        st.unreached = Unreached.MPLS_PW;
+        return st.set(Stop.UNSUPPORTED, Layer.LINK, off - base, 'MPLS payload is not IP (pseudowire?)');
+      }
       continue;
     }
     if (type === EtherType.PPPOE_SESSION) {
@@ -95,6 +142,7 @@ export function ethernetPayload(buf: Buffer, off: number, end: number, type: num
       return ppp(buf, off + 6, end, net, st, base);
     }
     net.type = type;
+    st.unreached = unreachedEtherType(type);
     return st.set(Stop.UNSUPPORTED, Layer.LINK, off - base, type <= 1500 ? '802.3 frame with LLC, not IP' : 'EtherType is not IP');
   }
   return st.set(Stop.MALFORMED, Layer.LINK, off - base, 'more than 8 VLAN/MPLS headers');
@@ -172,12 +220,18 @@ function ieee80211(buf: Buffer, off: number, end: number, net: NetStart, st: Dec
   const subtype = fc0 >> 4;
   if (type !== 2) return st.set(Stop.UNSUPPORTED, Layer.LINK, off - base, '802.11 management or control frame');
   if (subtype & 0x4) return st.set(Stop.UNSUPPORTED, Layer.LINK, off - base, '802.11 data frame without a body');
-  if (fc1 & 0x40) return st.set(Stop.UNSUPPORTED, Layer.LINK, off - base, 'encrypted 802.11 frame');
+  if (fc1 & 0x40) {
+    st.unreached = Unreached.WIFI_PROTECTED;
+    return st.set(Stop.UNSUPPORTED, Layer.LINK, off - base, 'encrypted 802.11 frame');
+  }
   let len = 24;
   if ((fc1 & 0x03) === 0x03) len += 6; // four addresses (wireless distribution system)
   if (subtype & 0x8) {
     if (end - off < len + 2) return st.set(Stop.TRUNCATED, Layer.LINK, off - base, '802.11 QoS control cut off');
-    if (buf[off + len] & 0x80) return st.set(Stop.UNSUPPORTED, Layer.LINK, off - base, '802.11 A-MSDU');
+    if (buf[off + len] & 0x80) {
+      st.unreached = Unreached.WIFI_AMSDU;
+      return st.set(Stop.UNSUPPORTED, Layer.LINK, off - base, '802.11 A-MSDU');
+    }
     len += 2;
     if (fc1 & 0x80) len += 4; // HT control
   }

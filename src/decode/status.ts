@@ -33,12 +33,18 @@ export class DecodeStatus {
   offset = 0;
   /** A static description (no string is built per packet). */
   what = '';
+  /**
+   * Why the frame's TCP could not be reached, where it plausibly carried TCP (see unreached.ts);
+   * '' when it did not, or when decoding reached TCP or ICMP.
+   */
+  unreached = '';
 
   reset(): void {
     this.kind = NONE;
     this.layer = Layer.NONE;
     this.offset = 0;
     this.what = '';
+    this.unreached = '';
   }
 
   set(kind: StopKind, layer: LayerId, offset: number, what: string): number {
