@@ -281,6 +281,64 @@ test('live capture streams refused, established, rejected, forged-reset and filt
   }
 });
 
+/** listen(1) and never accept(): the kernel queues 2 connections and drops every later SYN. */
+const NOACCEPT = `
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('203.0.113.2', 8085))
+s.listen(1)
+print('ready', flush=True)
+time.sleep(float(sys.argv[1]))
+`;
+
+/** Several clients at once, each sending a line once connected, giving up after its timeout. */
+const BURST = `
+import net from 'node:net';
+const [n, lport0, timeout] = process.argv.slice(2).map(Number);
+const one = (lport) => new Promise((resolve) => {
+  const sock = net.connect({ host: '203.0.113.2', port: 8085, localAddress: '198.51.100.2', localPort: lport });
+  const timer = setTimeout(() => { sock.destroy(); resolve('timeout'); }, timeout);
+  sock.on('connect', () => sock.write('hello\\n'));
+  sock.on('error', (e) => { clearTimeout(timer); resolve(e.code); });
+});
+console.log(JSON.stringify(await Promise.all(Array.from({ length: n }, (_, i) => one(lport0 + i)))));
+`;
+
+test('live: a listener with listen(1) that never accepts streams backlog-drop for the SYNs it drops, never filtered', gate(reason), async () => {
+  requireRunnable(reason);
+  writeFileSync(join(tmp, 'noaccept.py'), NOACCEPT);
+  writeFileSync(join(tmp, 'burst.mjs'), BURST);
+  const listener = track(spawn('ip', ['netns', 'exec', NS.s, 'python3', join(tmp, 'noaccept.py'), '20'], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  await waitFor(listener, 'stdout', /ready/, 10_000);
+  const live = track(spawn('ip', ['netns', 'exec', NS.c, process.execPath, bin, 'live', '-i', 'c0', '--format', 'ndjson', '--port', '8085',
+    '--duration', '20', '--handshake-timeout', '2'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] }));
+  let stderr = '';
+  let out = '';
+  live.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+  live.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  await waitFor(live, 'stderr', /capturing on c0/, 10_000);
+  const clients = spawnSync('ip', ['netns', 'exec', NS.c, process.execPath, join(tmp, 'burst.mjs'), '8', '40100', '4500'], { encoding: 'utf8', timeout: 15_000 });
+  assert.equal(clients.status, 0, clients.stderr);
+  // Every attempt has a verdict by now (2 s timeout + grace after the first SYN, 4.5 s ago).
+  await new Promise((r) => setTimeout(r, 1500));
+  live.kill('SIGINT');
+  assert.equal(await exitOf(live, 5000), 0, stderr);
+  listener.kill('SIGKILL');
+  const lines = out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const last = new Map<number, string>();
+  for (const l of lines) if (l.type === 'attempt') last.set((l.client as { port: number }).port, l.verdict as string);
+  const verdicts = [...last.values()];
+  assert.equal(verdicts.length, 8, out);
+  assert.ok(!verdicts.includes('filtered'), `a full accept queue read as a firewall: ${out}`);
+  const established = verdicts.filter((v) => v === 'established').length;
+  assert.ok(established >= 1 && established <= 3, `the kernel queues backlog + 1 connections: ${verdicts.join()}`);
+  assert.equal(verdicts.filter((v) => v === 'backlog-drop').length, 8 - established, verdicts.join());
+  const summary = lines.at(-1)!;
+  assert.equal(summary.type, 'summary');
+  assert.deepEqual(summary.verdicts, { established, 'backlog-drop': 8 - established });
+});
+
 test('live --count stops after N packets, prints the table line, drops root with -Z', gate(reason), async () => {
   requireRunnable(reason);
   const p = track(spawn('ip', ['netns', 'exec', NS.c, process.execPath, bin, 'live', '-i', 'lo', '--count', '2', '--duration', '10', '-Z', 'nobody'],

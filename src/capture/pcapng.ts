@@ -32,6 +32,11 @@ const SHB = PCAPNG_SHB;
 const MAX_BLOCK_LEN = MAX_BLOCK;
 
 /** Per-interface timestamp conversion, precomputed when the IDB is read. */
+/** The same interface read at microsecond resolution (see PcapngParser.isb). */
+function atMicroseconds(c: TsConv): TsConv {
+  return { ...c, unitsPerSec: 1e6, nsPerUnit: 1000 };
+}
+
 interface TsConv {
   /** Units per second when it is 10^k with k <= 9 (fast path); 0 when another path is needed. */
   unitsPerSec: number;
@@ -266,8 +271,17 @@ export class PcapngParser implements UnitParser {
     const saveSec = rec.tsSec;
     const saveNsec = rec.tsNsec;
     this.timestamp(c, hi, lo);
+    // An end before the packets it follows is wrong. dumpcap 4.0 writes ISB times in microseconds
+    // whatever the interface's if_tsresol says (seen on nanosecond captures): read them so if that
+    // lands after the last packet (and within a day of it); otherwise the ISB time is not used.
+    const before = (sec: number, nsec: number) => sec < saveSec || (sec === saveSec && nsec < saveNsec);
+    let ok = this.info.packets === 0 || !before(rec.tsSec, rec.tsNsec);
+    if (!ok && c.unitsPerSec === 1e9) {
+      this.timestamp(atMicroseconds(c), hi, lo);
+      ok = !before(rec.tsSec, rec.tsNsec) && rec.tsSec - saveSec < 86400;
+    }
     const end = this.info.captureEnd;
-    if (!end || rec.tsSec > end[0] || (rec.tsSec === end[0] && rec.tsNsec > end[1])) this.info.captureEnd = [rec.tsSec, rec.tsNsec];
+    if (ok && (!end || rec.tsSec > end[0] || (rec.tsSec === end[0] && rec.tsNsec > end[1]))) this.info.captureEnd = [rec.tsSec, rec.tsNsec];
     rec.tsSec = saveSec;
     rec.tsNsec = saveNsec;
   }

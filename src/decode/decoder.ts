@@ -130,7 +130,7 @@ export class Decoder {
           p.hasTcp = true;
           decodeTcp(buf, at, end, ip.payloadLen, p.tcp, st, off);
           // (A TCP header without both ports names no flow.)
-          if (p.tcp.have < 4) p.hasTcp = false;
+          if (p.tcp.have < 4) { p.hasTcp = false; p.tcp.have = 0; }
           return p;
         case IpProto.ICMP:
           if (ip.version !== 4) return p;

@@ -12,7 +12,7 @@ export class FlowKey {
   s0 = 0; s1 = 0; s2 = 0; s3 = 0;
   cport = 0;
   sport = 0;
-  /** VLAN context (see vlanKey): 0 untagged. */
+  /** VLAN context (NetStart.vlanKey): 0 untagged. */
   vlan = 0;
   hash = 0;
   /** Index in the table's entry array, -1 when not in a table. */
@@ -198,18 +198,9 @@ export class FlowTable<E extends FlowKey> {
   }
 }
 
-/**
- * The VLAN context of a frame: its outermost two VLAN IDs (802.1Q / 802.1ad, outer first), as Zeek's
- * `vlan` and `inner_vlan`; 0 for an untagged frame (VID 0 is a priority tag, no VLAN).
- */
-export function vlanKey(vlans: ArrayLike<number>, count: number): number {
-  if (count === 0) return 0;
-  const outer = vlans[0] & 0xfff;
-  return count === 1 ? outer : outer | ((vlans[1] & 0xfff) << 12);
-}
-
-/** The VLAN IDs of a vlanKey, outer first (empty: untagged), for reports. */
+/** The VLAN IDs of a VLAN key (NetStart.vlanKey: vlan * 4096 + inner vlan), outer first; empty: untagged. */
 export function vlanIds(key: number): number[] {
   if (key === 0) return [];
-  return key >>> 12 ? [key & 0xfff, key >>> 12] : [key & 0xfff];
+  const inner = key & 0xfff;
+  return inner ? [key >>> 12, inner] : [key >>> 12];
 }

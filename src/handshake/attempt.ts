@@ -148,7 +148,7 @@ export class Attempt extends FlowKey {
   aliveFrame: number = 0;
   /** SYNs of this attempt sent while the endpoint's queues held other attempts (see EndpointEntry.queued). */
   busySyns: number = 0;
-  /** Other attempts in the endpoint's queues when this one's handshake ACK came (-1: no ACK yet). */
+  /** Other connections completed and not yet served by the application when this one's handshake ACK came (-1: no ACK yet). */
   busyAtAck: number = -1;
   /** Where this attempt stands in its endpoint's queues (a Queued value). */
   queued: number = 0;

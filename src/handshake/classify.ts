@@ -38,6 +38,8 @@ export interface ClassifyContext {
   /** ICMP rejections of the endpoint's other attempts around this one's wait (0: none), and the last one's frame. */
   rejects: number;
   rejectFrame: number;
+  /** Frame of an ICMP error to this attempt's client, soon after its first SYN, whose quote the snap length cut before the ports (0: none). */
+  unreadableIcmp: number;
 }
 
 /**
@@ -50,7 +52,7 @@ export const Why = {
   icmp: 7, clientResetSyn: 8, backlogUnanswered: 9, filtered: 10, incompleteSyn: 11,
   appReset: 12, abortOnOverflow: 13, lateSynAckRetx: 14, finalAckDropped: 15, dataUnacked: 16, established: 17,
   oneSidedStopped: 18, filteredOneSided: 19, rateLimited: 20, appClosedReset: 21, lateReset: 22, ackLost: 23,
-  cookieAckDropped: 24, cookieOrLoss: 25,
+  cookieAckDropped: 24, cookieOrLoss: 25, icmpUnreadable: 26,
 } as const;
 
 export interface Decision {
@@ -193,6 +195,8 @@ export function classify(a: Attempt, ctx: ClassifyContext): Decision | null {
     // Without the server's direction, what the client did next is the evidence: a stack that gets a
     // RST or an ICMP error stops, one that gets nothing retransmits.
     if (ctx.oneSided && a.synCount === 1) return decision(a, 'incomplete', Why.oneSidedStopped, synList, ONE_SIDED, waited);
+    // The client stopped after one SYN, and an ICMP error came its way that the snap length made unreadable.
+    if (ctx.unreadableIcmp > 0 && a.synCount === 1) return decision(a, 'incomplete', Why.icmpUnreadable, [syn0, ctx.unreadableIcmp], undefined, waited, ctx.unreadableIcmp);
     // Neighbours rejected by ICMP while this one got nothing: the same rule, its ICMP rate-limited.
     if (ctx.rejects > 0) return decision(a, 'rejected', Why.rateLimited, [...synList, ctx.rejectFrame], RATE_LIMITED, a.synCount, waited, ctx.rejects);
     // The listener answered others, or held others in its queues, while this attempt's SYNs went unanswered.
@@ -235,7 +239,7 @@ function completed(a: Attempt, ctx: ClassifyContext): Decision | null {
     }
     return decision(a, 'established', Why.lateReset, handshakeFrames(a, a.rstFrame), undefined, a.rstT - a.ackT);
   }
-  // Another connection waiting in the listener's queues when this one's ACK came: the accept queue was in use.
+  // Another connection waiting to be accepted when this one's ACK came: the accept queue was in use.
   const queueInUse = a.busyAtAck > 0;
   if (a.synAckAfterAckFrame) {
     if (accepted) {
@@ -269,9 +273,11 @@ function completed(a: Attempt, ctx: ClassifyContext): Decision | null {
   if (cookie) extra.push('syn-cookie');
   // The client's first data repeated before the server took it: the final ACK was dropped (a SYN
   // cookie's ACK meeting a full accept queue leaves no state; the next segment makes the connection).
+  // Loss on the path looks the same (the first segment lost): without a cookie or a queue in use,
+  // or with loss seen elsewhere, the queue is not blamed.
   if (a.cliDataRetx > 0 && a.srvAckedDataFrame > 0) {
     const overTime = a.srvAckedDataT - a.cliDataT;
-    if (ctx.loss && !queueInUse) {
+    if (ctx.loss || (!cookie && !queueInUse)) {
       return decision(a, 'established', Why.cookieOrLoss, handshakeFrames(a, a.srvAckedDataFrame), extra, a.cliDataRetx + 1, overTime, ctx.lossFrame);
     }
     extra.push('backlog-drop');
@@ -389,6 +395,8 @@ export function reasonOf(a: ReasonFields): string {
       const kind = a.icmpFamily === 4 ? 'ICMP' : 'ICMPv6';
       return `${synText(a.why0)} to ${a.serverText()} got no answer for ${a.why1.toFixed(1)} s while the same endpoint's other attempts were rejected by ${kind} ${m.name} from ${a.icmpSenderIp()} (${plural(a.why2, 'rejection')}): the same REJECT rule, its ICMP errors rate-limited (Linux sends about one per second per destination after a short burst: net.ipv4.icmp_ratelimit, net.ipv6.icmp.ratelimit), not a separate DROP`;
     }
+    case Why.icmpUnreadable:
+      return `the client sent one SYN to ${a.serverText()} and stopped; an ICMP error reached it meanwhile (frame ${a.why1}) whose quote the snap length cut before the ports, so it cannot be tied to this attempt: probably a rejection or an unreachable route, but not provably (capture with -s 128 or more)`;
     case Why.appClosedReset:
       return `${a.serverText()}'s application accepted the connection and closed it (FIN, frame ${a.why1}) before reading; the client's later data drew a bare RST ${ms(a.why0)} after the handshake: a normal close, not a full queue`;
     case Why.lateReset:
@@ -396,11 +404,13 @@ export function reasonOf(a: ReasonFields): string {
     case Why.ackLost:
       return `established after ${a.serverText()} retransmitted its SYN-ACK following the client's ACK; packets were lost on other connections of this server at the time (frame ${a.why0}) and no other connection waited in its queues, so the ACK was most likely lost on the way, not dropped by a full accept queue`;
     case Why.cookieAckDropped: {
-      const why = a.why2 ? 'its SYN-ACK was a SYN cookie (MSS only) and' : a.why3 > 0 ? `${plural(a.why3, 'other connection')} waited in its queues and` : 'as with a SYN cookie,';
+      const why = a.why2 ? 'its SYN-ACK was a SYN cookie (MSS only) and' : `${plural(a.why3, 'other connection')} waited to be accepted and`;
       return `established, but ${a.serverText()} acknowledged the client's data only after ${plural(a.why0, 'transmission')} over ${a.why1.toFixed(1)} s: ${why} the full accept queue dropped the final ACK; the connection was made from a later segment`;
     }
-    case Why.cookieOrLoss:
-      return `established; ${a.serverText()} acknowledged the client's data only after ${plural(a.why0, 'transmission')} over ${a.why1.toFixed(1)} s, not counted as a listen queue drop: packets were lost on other connections of this server at the time (frame ${a.why2}), so the path lost them`;
+    case Why.cookieOrLoss: {
+      const why = a.why2 ? `packets were lost on other connections of this server at the time (frame ${a.why2})` : 'its SYN-ACK was no SYN cookie and no other connection waited to be accepted';
+      return `established; ${a.serverText()} acknowledged the client's data only after ${plural(a.why0, 'transmission')} over ${a.why1.toFixed(1)} s, not counted as a listen queue drop: ${why}, so the path most likely lost it`;
+    }
     default:
       return '';
   }

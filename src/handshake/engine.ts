@@ -10,7 +10,7 @@ import { TcpFlag } from '../decode/constants.js';
 import type { DecodedPacket } from '../decode/decoder.js';
 import { Stop } from '../decode/status.js';
 import { DeadlineHeap } from '../flow/deadlines.js';
-import { FlowKey, FlowTable, vlanKey } from '../flow/table.js';
+import { FlowKey, FlowTable } from '../flow/table.js';
 import { seqAdd, seqGe, seqGt } from '../util/seq.js';
 import { Attempt, AttemptPool, AttemptQueue, pushFrame } from './attempt.js';
 import { EndpointEntry, HostEntry, Queued, requeue, SERVER_MARK } from './evidence.js';
@@ -60,6 +60,10 @@ const LOSS_WINDOW = 10;
  * rate-limited: Linux's per-destination bucket allows a burst of 6, then one a second.
  */
 const RATE_LIMIT_EVIDENCE = 3;
+/** A SYN-ACK repeated sooner than this after the first is no retransmission by the server's timer (Linux: 1 s). */
+const SYNACK_TIMER_MIN = 0.5;
+/** Cut ICMP errors remembered (see HandshakeEngine.cutIcmpFor). */
+const CUT_ICMP_KEPT = 32;
 /** A SYN repeated this long after a captured SYN-ACK means the SYN-ACK was lost on its way. */
 const SYNACK_LOST_AFTER = 0.2;
 
@@ -351,7 +355,7 @@ export class HandshakeEngine {
   private readonly ctx: ClassifyContext = {
     now: 0, final: false, timeout: 0, serverTtl: -1, serverTtlPackets: 0, rstTtlSeen: false, serverLabelZero: 0,
     serverLabelNonZero: 0, aliveCount: 0, aliveFrame: 0, busy: false, queuedOthers: 0, loss: false, lossFrame: 0,
-    oneSided: false, rejects: 0, rejectFrame: 0,
+    oneSided: false, rejects: 0, rejectFrame: 0, unreadableIcmp: 0,
   };
 
   private context(a: Attempt, final: boolean): ClassifyContext {
@@ -389,17 +393,48 @@ export class HandshakeEngine {
     // The server's direction is missing: the host sent nothing the capture saw, and handshakes to it
     // were proven by the clients' ACKs alone (or the whole capture holds no server packet at all).
     const hostPackets = a.host?.packets() ?? 0;
+    c.unreadableIcmp = this.stats.icmpCut > 0 && a.synAckT < 0 && a.rstT < 0 && a.icmpT < 0 ? this.cutIcmpFor(a, this.timeout + 2 * this.grace) : 0;
     c.oneSided = a.oneSided || (hostPackets === 0 && ((mark?.inferred ?? 0) > 0 || (this.stats.inferredSynAck > 0 && this.stats.serverPackets === 0)));
     return c;
   }
 
-  /** VLAN context of the packet being handled (see vlanKey): part of every flow's key. */
+  /**
+   * The last ICMP errors whose quote the snap length cut before the ports, by time and by the
+   * client they were sent to: an attempt of that client that stopped after one SYN got an answer
+   * after all, only one nobody can read.
+   */
+  private readonly cutIcmpT = new Float64Array(CUT_ICMP_KEPT).fill(-Infinity);
+  private readonly cutIcmpFrame = new Float64Array(CUT_ICMP_KEPT);
+  private readonly cutIcmpDst = new Uint32Array(CUT_ICMP_KEPT * 4);
+  private cutIcmpN = 0;
+
+  private noteCutIcmp(p: DecodedPacket, m: PacketMeta): void {
+    this.stats.icmpCut++;
+    const i = this.cutIcmpN++ % CUT_ICMP_KEPT;
+    this.cutIcmpT[i] = m.t;
+    this.cutIcmpFrame[i] = m.frame;
+    this.cutIcmpDst.set(p.ip.dst, i * 4);
+  }
+
+  /** Frame of a cut ICMP error sent to `a`'s client within `within` seconds of its first SYN (0: none). */
+  private cutIcmpFor(a: Attempt, within: number): number {
+    const d = this.cutIcmpDst;
+    for (let i = 0; i < CUT_ICMP_KEPT; i++) {
+      const t = this.cutIcmpT[i];
+      if (t < a.t0 || t > a.t0 + within || d[i * 4] !== a.c0) continue;
+      if (a.version === 6 && (d[i * 4 + 1] !== a.c1 || d[i * 4 + 2] !== a.c2 || d[i * 4 + 3] !== a.c3)) continue;
+      return this.cutIcmpFrame[i];
+    }
+    return 0;
+  }
+
+  /** VLAN context of the packet being handled (NetStart.vlanKey): part of every flow's key. */
   private vlan = 0;
 
   /** Feeds one decoded packet. */
   packet(p: DecodedPacket, m: PacketMeta): void {
     this.advance(m.t);
-    this.vlan = vlanKey(p.net.vlans, p.net.vlanCount);
+    this.vlan = p.net.vlanKey();
     // Event times follow the monotonic clock: a packet stamped earlier than one before it (clock
     // steps, merged interfaces) happens "now" for the state machine, never before an attempt began.
     m.backwards = m.t < this.now;
@@ -409,7 +444,7 @@ export class HandshakeEngine {
       if (p.quotedIp.proto === 6 && p.quotedTcp.have >= 8) this.icmp(p, m);
       // The snap length cut the quote after the ports (or the client port): addresses and ports still name the attempt.
       else if (p.quotedIp.proto === 6 && p.quotedTcp.have >= 2) this.icmpPartial(p, m);
-      else if (p.quoteStatus.kind === Stop.TRUNCATED || p.status.kind === Stop.TRUNCATED) this.stats.icmpCut++;
+      else if (p.quoteStatus.kind === Stop.TRUNCATED || p.status.kind === Stop.TRUNCATED) this.noteCutIcmp(p, m);
       else this.stats.icmpUnmatched++;
     }
   }
@@ -495,7 +530,8 @@ export class HandshakeEngine {
     let a = this.findAttempt(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
     if (a && a.isn === tcp.seq) {
       // The same SYN captured again (on another interface, or twice on one) is not a retransmission.
-      if (!m.backwards && (m.ifKey !== a.ifKey || m.t - a.lastSynT < 0.01)) { a.dupFrames++; this.stats.duplicates++; return; }
+      // (Another interface's copy may come late in a file whose interfaces were not merged in time order.)
+      if (m.ifKey !== a.ifKey || (!m.backwards && m.t - a.lastSynT < 0.01)) { a.dupFrames++; this.stats.duplicates++; return; }
       a.synCount++;
       a.prevSynT = a.lastSynT;
       a.lastSynT = m.t;
@@ -706,7 +742,8 @@ export class HandshakeEngine {
       a.addHistory('A');
       const ep = a.endpoint;
       if (ep !== null) {
-        a.busyAtAck = a.queued === Queued.NONE ? ep.queued : ep.queued - 1;
+        // Connections completed before it that the application has not taken yet: the accept queue in use.
+        a.busyAtAck = ep.unserved - (a.queued === Queued.UNSERVED ? 1 : 0);
         // A SYN-ACK repeated before any ACK, then ACKed: the first one or the client's answer was lost.
         if (a.synAckCount > 1 && !a.oneSided) ep.mark?.noteLoss(m.t, a.synAckRetxFrame);
       }
@@ -717,7 +754,8 @@ export class HandshakeEngine {
     if (tcp.have >= 20 && tcp.payloadLen > 0) {
       const next = seqAdd(tcp.seq, tcp.payloadLen);
       if (a.cliDataFrame === 0) { a.cliDataFrame = m.frame; a.cliDataT = m.t; a.cliDataSeq = tcp.seq; a.cliNextSeq = next; } else {
-        if (tcp.seq === a.cliDataSeq && a.srvAckedDataFrame === 0) a.cliDataRetx++;
+        // (The same segment seen on another capture interface is no retransmission.)
+        if (tcp.seq === a.cliDataSeq && a.srvAckedDataFrame === 0 && m.ifKey === a.ifKey) a.cliDataRetx++;
         // Data sent again on a connection the server had already taken up: lost on the path.
         if (seqGe(a.cliNextSeq, next) && (a.srvAckedDataFrame !== 0 || a.srvDataFrame !== 0) && m.ifKey === a.ifKey) a.endpoint?.mark?.noteLoss(m.t, m.frame);
         if (seqGt(next, a.cliNextSeq)) a.cliNextSeq = next;
@@ -829,16 +867,22 @@ export class HandshakeEngine {
         }
         this.reconsider(a, a.rstT >= 0 ? m.t : m.t + this.timeout);
       } else if (tcp.seq === a.serverIsn) {
-        if (m.ifKey !== a.synAckIfKey || (m.t - a.synAckT < 0.01 && a.synAckCount === 1)) { a.dupFrames++; this.stats.duplicates++; return; }
+        // The same SYN-ACK captured twice (another interface, or within 0.1 ms on one); a server
+        // answering a repeated SYN just as its own timer fires sends two well under a millisecond apart.
+        if (m.ifKey !== a.synAckIfKey || (!m.backwards && m.t - a.synAckT < 0.0001 && a.synAckCount === 1)) { a.dupFrames++; this.stats.duplicates++; return; }
         a.synAckCount++;
         if (!a.synAckRetxFrame) a.synAckRetxFrame = m.frame;
-        if (a.ackT >= 0 && !a.synAckAfterAckFrame) a.synAckAfterAckFrame = m.frame;
+        // After the ACK, and on the server's retransmission timer (1 s on Linux): one sent a moment
+        // after the first (an answer to a repeated SYN racing the timer) was already on its way.
+        // (A packet stamped before the clock, from an interface merged out of time order, may well be older than the ACK.)
+        if (a.ackT >= 0 && !a.synAckAfterAckFrame && !m.backwards && m.t - a.synAckT >= SYNACK_TIMER_MIN) a.synAckAfterAckFrame = m.frame;
         a.addHistory('t');
         if (a.decided) this.reconsider(a, m.t);
       }
       return;
     }
     if (a.synAckT < 0) return;
+    const untaken = a.srvAckedDataFrame === 0 && a.srvDataFrame === 0;
     if ((f & TcpFlag.ACK) && seqGt(tcp.ack, seqAdd(isn1, a.synDataLen)) && !a.srvAckedDataFrame) {
       a.srvAckedDataFrame = m.frame;
       a.srvAckedDataT = m.t;
@@ -862,7 +906,8 @@ export class HandshakeEngine {
       a.addHistory('f');
       this.closing(a);
     }
-    if ((a.srvAckedDataFrame || a.srvDataFrame) && (!a.decided || a.verdict !== 'established')) this.reconsider(a, m.t);
+    // The server took the connection up: decide again (flags such as data-unacked change too).
+    if ((a.srvAckedDataFrame || a.srvDataFrame) && (!a.decided || a.verdict !== 'established' || untaken)) this.reconsider(a, m.t);
     else if (this.settles(a)) this.settle(a);
   }
 

@@ -123,7 +123,8 @@ export class ParallelJsonReportWriter implements AttemptJsonSink {
       const m: ToWorker = { kind: 'files', files: [...ff.files], frameBase: [...ff.frameBase], filesJson: [...ff.filesJson] };
       this.worker.postMessage(m);
     }
-    const sender = a.icmpT >= 0 ? a.icmpSenderIp() : '';
+    // (A rate-limited rejection quotes its neighbours' ICMP sender without an ICMP of its own.)
+    const sender = a.icmpSender !== null ? a.icmpSenderIp() : '';
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
     const textMax = 3 * (a.history.length + start.length + sender.length);
     if (!this.batch.fits(a, textMax)) this.send();
