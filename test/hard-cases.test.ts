@@ -280,3 +280,50 @@ test('--format ndjson: a revised verdict is written again as a whole attempt wit
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** A pcapng block (little-endian): type, total length, body, total length. */
+function block(type: number, body: Buffer): Buffer {
+  const pad = (4 - (body.length % 4)) % 4;
+  const len = 12 + body.length + pad;
+  const b = Buffer.alloc(len);
+  b.writeUInt32LE(type, 0);
+  b.writeUInt32LE(len, 4);
+  body.copy(b, 8);
+  b.writeUInt32LE(len, len - 4);
+  return b;
+}
+const u64 = (v: bigint) => { const b = Buffer.alloc(8); b.writeUInt32LE(Number(v >> 32n), 0); b.writeUInt32LE(Number(v & 0xffffffffn), 4); return b; };
+
+test('pcapng: an interface statistics end time written in microseconds on a nanosecond interface (dumpcap 4.0) is read as such, never as a time long before the packets', async () => {
+  const { readCapture } = await import('../src/capture/reader.js');
+  // Section header (byte-order magic, version 1.0, length unknown); interface: raw IP (101), snap
+  // length 262144, if_tsresol = 9 (nanoseconds), end of options.
+  const shb = block(0x0a0d0d0a, Buffer.from('4d3c2b1a01000000ffffffffffffffff', 'hex'));
+  const idb = block(1, Buffer.from('65000000000004000900010009000000' + '00000000', 'hex'));
+  const t = 1_796_228_586n;
+  const pkt = ipTcp({ src: cli(0), dst: S, sport: port(0), dport: 80, seq: isn(0), flags: 'S', ttl: 64 });
+  const epb = (ns: bigint) => block(6, Buffer.concat([Buffer.from([0, 0, 0, 0]), u64(ns), Buffer.from([pkt.length, 0, 0, 0, pkt.length, 0, 0, 0]), pkt]));
+  const isb = (units: bigint) => block(5, Buffer.concat([Buffer.from([0, 0, 0, 0]), u64(units)]));
+  const dir = mkdtempSync(join(tmpdir(), 'synscope-isb-'));
+  try {
+    const end = async (isbUnits: bigint) => {
+      const file = join(dir, 'isb.pcapng');
+      writeFileSync(file, Buffer.concat([shb, idb, epb(t * 1_000_000_000n), isb(isbUnits)]));
+      return (await readCapture(file, () => {})).captureEnd;
+    };
+    assert.deepEqual(await end((t + 5n) * 1_000_000_000n), [Number(t) + 5, 0], 'a nanosecond end time');
+    assert.deepEqual(await end((t + 5n) * 1_000_000n), [Number(t) + 5, 0], 'dumpcap 4.0: microseconds');
+    assert.equal(await end(12345n), undefined, 'an end before the packets is no end');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('expect files: !flag asserts a flag is absent', async () => {
+  const { compareExpect, parseExpect } = await import('../src/report/expect.js');
+  const r = run([...synsAt(0, 0), ...servedConnection(1, 20)]);
+  const ok = parseExpect('198.51.100.10:40000 203.0.113.20:80 filtered syn-retransmit,!backlog-drop\n198.51.100.11:40001 203.0.113.20:80 established\n', 'x');
+  assert.deepEqual(compareExpect(ok, r.attempts), []);
+  const bad = parseExpect('198.51.100.10:40000 203.0.113.20:80 filtered !syn-retransmit\n198.51.100.11:40001 203.0.113.20:80 established\n', 'x');
+  assert.match(compareExpect(bad, r.attempts).join('\n'), /flag\(s\) syn-retransmit must not be there/);
+});
