@@ -137,6 +137,11 @@ export class Attempt extends FlowKey {
   synsAtAnswer: number = 0;
   /** When the server first acknowledged the client's data (-1: never). */
   srvAckedDataT: number = -1;
+  /**
+   * A server ACK after the handshake that acknowledged none of the client's data (a duplicate ACK:
+   * a segment was missing): the server had the connection, so no full queue dropped the final ACK.
+   */
+  srvDupAckFrame: number = 0;
 
   /**
    * The endpoint's SYN-ACK count (EndpointEntry.synAcks) at the first SYN, and just before this

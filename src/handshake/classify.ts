@@ -139,6 +139,7 @@ const BACKLOG_DROP: readonly Flag[] = ['backlog-drop'];
 const ONE_SIDED: readonly Flag[] = ['one-sided'];
 const PARTIAL_QUOTE: readonly Flag[] = ['partial-quote'];
 const BACKLOG_ONE_SIDED: readonly Flag[] = ['backlog-drop', 'one-sided'];
+const BACKLOG_UNACKED: readonly Flag[] = ['backlog-drop', 'data-unacked'];
 const RATE_LIMITED: readonly Flag[] = ['icmp-rate-limited'];
 /** A RST this soon after the handshake's ACK answers the ACK (or the data right behind it). */
 const ABORT_WITHIN = 1;
@@ -227,7 +228,8 @@ function handshakeFrames(a: Attempt, more = 0): number[] {
  */
 function completed(a: Attempt, ctx: ClassifyContext): Decision | null {
   const accepted = a.srvAckedDataFrame > 0 || a.srvDataFrame > 0;
-  if (a.rstT >= 0 && a.rstAfterAck && !accepted) {
+  // (A SYN-ACK repeated after the ACK says the server never made the connection: see below.)
+  if (a.rstT >= 0 && a.rstAfterAck && !accepted && !a.synAckAfterAckFrame) {
     // A RST with the ACK flag comes from a socket: an application that accepted and reset.
     if (a.rstHasAck) return decision(a, 'established', Why.appReset, handshakeFrames(a, a.rstFrame), undefined, a.rstT - a.ackT);
     // A bare RST after the server's own FIN answers data sent to a socket the application closed.
@@ -248,9 +250,10 @@ function completed(a: Attempt, ctx: ClassifyContext): Decision | null {
       }
       return decision(a, 'established', Why.lateSynAckRetx, handshakeFrames(a, a.synAckAfterAckFrame), BACKLOG_DROP);
     }
-    // Wait while either side still retransmits: a slow listener may yet accept the connection.
-    if (ctx.final || ctx.now - a.lastT >= ctx.timeout) {
-      return decision(a, 'backlog-drop', Why.finalAckDropped, handshakeFrames(a, a.synAckAfterAckFrame), BACKLOG_DROP);
+    // Wait while either side still retransmits: a slow listener may yet accept the connection (a
+    // RST at last: its request expired, and the connection was never made).
+    if (ctx.final || ctx.now - a.lastT >= ctx.timeout || a.rstT >= 0) {
+      return decision(a, 'backlog-drop', Why.finalAckDropped, handshakeFrames(a, a.synAckAfterAckFrame), a.cliDataFrame ? BACKLOG_UNACKED : BACKLOG_DROP);
     }
     return null;
   }
@@ -277,8 +280,8 @@ function completed(a: Attempt, ctx: ClassifyContext): Decision | null {
   // or with loss seen elsewhere, the queue is not blamed.
   if (a.cliDataRetx > 0 && a.srvAckedDataFrame > 0) {
     const overTime = a.srvAckedDataT - a.cliDataT;
-    if (ctx.loss || (!cookie && !queueInUse)) {
-      return decision(a, 'established', Why.cookieOrLoss, handshakeFrames(a, a.srvAckedDataFrame), extra, a.cliDataRetx + 1, overTime, ctx.lossFrame);
+    if (ctx.loss || (!cookie && !queueInUse) || a.srvDupAckFrame) {
+      return decision(a, 'established', Why.cookieOrLoss, handshakeFrames(a, a.srvAckedDataFrame), extra, a.cliDataRetx + 1, overTime, ctx.lossFrame || a.srvDupAckFrame);
     }
     extra.push('backlog-drop');
     return decision(a, 'established', Why.cookieAckDropped, handshakeFrames(a, a.srvAckedDataFrame), extra, a.cliDataRetx + 1, overTime, cookie ? 1 : 0, a.busyAtAck);
@@ -408,7 +411,7 @@ export function reasonOf(a: ReasonFields): string {
       return `established, but ${a.serverText()} acknowledged the client's data only after ${plural(a.why0, 'transmission')} over ${a.why1.toFixed(1)} s: ${why} the full accept queue dropped the final ACK; the connection was made from a later segment`;
     }
     case Why.cookieOrLoss: {
-      const why = a.why2 ? `packets were lost on other connections of this server at the time (frame ${a.why2})` : 'its SYN-ACK was no SYN cookie and no other connection waited to be accepted';
+      const why = a.why2 ? `the path was losing packets at the time (frame ${a.why2}: data sent again, or a server ACK pointing at a missing segment)` : 'its SYN-ACK was no SYN cookie and no other connection waited to be accepted';
       return `established; ${a.serverText()} acknowledged the client's data only after ${plural(a.why0, 'transmission')} over ${a.why1.toFixed(1)} s, not counted as a listen queue drop: ${why}, so the path most likely lost it`;
     }
     default:

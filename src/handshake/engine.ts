@@ -60,6 +60,8 @@ const LOSS_WINDOW = 10;
  * rate-limited: Linux's per-destination bucket allows a burst of 6, then one a second.
  */
 const RATE_LIMIT_EVIDENCE = 3;
+/** Seconds within which the same packet seen again on the same capture interface is a copy (a mirror port's duplicate). */
+const SAME_INTERFACE_COPY = 0.00001;
 /** A SYN-ACK repeated sooner than this after the first is no retransmission by the server's timer (Linux: 1 s). */
 const SYNACK_TIMER_MIN = 0.5;
 /** Cut ICMP errors remembered (see HandshakeEngine.cutIcmpFor). */
@@ -867,9 +869,10 @@ export class HandshakeEngine {
         }
         this.reconsider(a, a.rstT >= 0 ? m.t : m.t + this.timeout);
       } else if (tcp.seq === a.serverIsn) {
-        // The same SYN-ACK captured twice (another interface, or within 0.1 ms on one); a server
-        // answering a repeated SYN just as its own timer fires sends two well under a millisecond apart.
-        if (m.ifKey !== a.synAckIfKey || (!m.backwards && m.t - a.synAckT < 0.0001 && a.synAckCount === 1)) { a.dupFrames++; this.stats.duplicates++; return; }
+        // The same SYN-ACK captured twice (another interface, or within 10 µs on one); a server
+        // answering a repeated SYN just as its own timer fires sends two well under a millisecond
+        // apart (74 µs seen, each ACKed by the client).
+        if (m.ifKey !== a.synAckIfKey || (!m.backwards && m.t - a.synAckT < SAME_INTERFACE_COPY && a.synAckCount === 1)) { a.dupFrames++; this.stats.duplicates++; return; }
         a.synAckCount++;
         if (!a.synAckRetxFrame) a.synAckRetxFrame = m.frame;
         // After the ACK, and on the server's retransmission timer (1 s on Linux): one sent a moment
@@ -887,6 +890,10 @@ export class HandshakeEngine {
       a.srvAckedDataFrame = m.frame;
       a.srvAckedDataT = m.t;
       a.addHistory('a');
+    } else if ((f & TcpFlag.ACK) && a.ackT >= 0 && a.cliDataFrame !== 0 && !a.srvAckedDataFrame && !a.srvDupAckFrame && tcp.ack === seqAdd(isn1, a.synDataLen)) {
+      // Data came, and the server's ACK still points at its first byte: a segment was lost on the way.
+      a.srvDupAckFrame = m.frame;
+      if (!a.oneSided) a.endpoint?.mark?.noteLoss(m.t, m.frame);
     }
     if (tcp.have >= 20 && tcp.payloadLen > 0) {
       if (!a.srvDataFrame) a.srvDataFrame = m.frame;
