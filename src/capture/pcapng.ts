@@ -271,11 +271,11 @@ export class PcapngParser implements UnitParser {
     const saveSec = rec.tsSec;
     const saveNsec = rec.tsNsec;
     this.timestamp(c, hi, lo);
-    // An end before the packets it follows is wrong. dumpcap 4.0 writes ISB times in microseconds
+    // An end before the packets it follows (or more than a day after them) is wrong. dumpcap 4.0 writes ISB times in microseconds
     // whatever the interface's if_tsresol says (seen on nanosecond captures): read them so if that
     // lands after the last packet (and within a day of it); otherwise the ISB time is not used.
     const before = (sec: number, nsec: number) => sec < saveSec || (sec === saveSec && nsec < saveNsec);
-    let ok = this.info.packets === 0 || !before(rec.tsSec, rec.tsNsec);
+    let ok = this.info.packets === 0 || (!before(rec.tsSec, rec.tsNsec) && rec.tsSec - saveSec < 86400);
     if (!ok && c.unitsPerSec === 1e9) {
       this.timestamp(atMicroseconds(c), hi, lo);
       ok = !before(rec.tsSec, rec.tsNsec) && rec.tsSec - saveSec < 86400;
