@@ -293,7 +293,7 @@ function completed(a: Attempt, ctx: ClassifyContext): Decision | null {
   const delayed = retried && queueEvidence && !ctx.loss;
   if (delayed) extra.push('backlog-drop');
   const waitedData = a.cliDataFrame ? ctx.now - a.cliDataT : 0;
-  if (a.cliDataFrame && !accepted && waitedData >= ctx.timeout) extra.push('data-unacked');
+  if (a.cliDataFrame && !accepted && waitedData >= ctx.timeout && !a.oneSided) extra.push('data-unacked');
   return decision(a, 'established', Why.established, handshakeFrames(a), extra, a.oneSided ? -1 : a.synAckT - a.synBeforeAckT,
     delayed ? a.synsAtAnswer - 1 : -1, retried && queueEvidence && ctx.loss ? 1 : 0, ctx.lossFrame);
 }
