@@ -29,7 +29,7 @@ function context(c: Partial<ClassifyContext> = {}): ClassifyContext {
   return {
     now: 10, final: false, timeout: 3, serverTtl: -1, serverTtlPackets: 0, rstTtlSeen: false, serverLabelZero: 0, serverLabelNonZero: 0,
     aliveCount: 0, aliveFrame: 0, busy: false, queuedOthers: 0, loss: false, lossFrame: 0, oneSided: false, rejects: 0, rejectFrame: 0,
-    unreadableIcmp: 0, ...c,
+    unreadableIcmp: 0, atServer: false, ...c,
   };
 }
 
@@ -107,6 +107,9 @@ const rows: Row[] = [
   { rule: 'SYN retransmitted while others waited in the queues: established, backlog-drop', facts: { ...TAKEN, synCount: 2, synsAtAnswer: 2, busySyns: 1 }, verdict: 'established', flags: ['backlog-drop'] },
   { rule: 'SYN retransmitted, the endpoint idle: established, no flag', facts: { ...TAKEN, synCount: 2, synsAtAnswer: 2 }, verdict: 'established', flags: ['syn-retransmit'], not: ['backlog-drop'] },
   { rule: 'SYN retransmitted while the endpoint was busy but loss was seen: established, no flag', facts: { ...TAKEN, synCount: 2, synsAtAnswer: 2 }, ctx: { aliveCount: 5, loss: true, lossFrame: 9 }, verdict: 'established', not: ['backlog-drop'] },
+  { rule: 'the same on the server\'s own capture (the SYN arrived and was ignored): established, backlog-drop', facts: { ...TAKEN, synCount: 2, synsAtAnswer: 2 }, ctx: { aliveCount: 5, loss: true, lossFrame: 9, atServer: true }, verdict: 'established', flags: ['backlog-drop'] },
+  { rule: 'data repeated until taken, queue in use, loss seen, on the server\'s capture: established, backlog-drop', facts: { ...TAKEN, cliDataRetx: 2, srvAckedDataT: 0.6, busyAtAck: 3 }, ctx: { loss: true, lossFrame: 9, atServer: true }, verdict: 'established', why: Why.cookieAckDropped, flags: ['backlog-drop'] },
+  { rule: 'a FIN (no data) never acknowledged for the timeout: backlog-drop, data-unacked', facts: { ...HANDSHAKE, cliFinFrame: 4, cliFinT: 0.012, cliFinRetx: 3, lastT: 1 }, verdict: 'backlog-drop', why: Why.dataUnacked, flags: ['data-unacked'] },
 ];
 
 for (const r of rows) {

@@ -117,6 +117,9 @@ export class Attempt extends FlowKey {
   cliRstT: number = -1;
   cliRstFrame: number = 0;
   cliFinFrame: number = 0;
+  /** When the client's FIN came, and how often it was sent again before the server acknowledged anything. */
+  cliFinT: number = -1;
+  cliFinRetx: number = 0;
   srvFinFrame: number = 0;
 
   icmpT: number = -1;

@@ -40,6 +40,11 @@ export interface ClassifyContext {
   rejectFrame: number;
   /** Frame of an ICMP error to this attempt's client, soon after its first SYN, whose quote the snap length cut before the ports (0: none). */
   unreadableIcmp: number;
+  /**
+   * The capture was taken on the server (its own packets carry an initial TTL): a SYN, ACK or data
+   * segment seen there and not answered reached the server, so no path loss explains it.
+   */
+  atServer: boolean;
 }
 
 /**
@@ -228,6 +233,9 @@ function handshakeFrames(a: Attempt, more = 0): number[] {
  */
 function completed(a: Attempt, ctx: ClassifyContext): Decision | null {
   const accepted = a.srvAckedDataFrame > 0 || a.srvDataFrame > 0;
+  // Loss seen elsewhere explains a repeated packet only where the packet may have been lost: not
+  // on the server's own capture, which saw it arrive.
+  const pathLoss = ctx.loss && !ctx.atServer;
   // (A SYN-ACK repeated after the ACK says the server never made the connection: see below.)
   if (a.rstT >= 0 && a.rstAfterAck && !accepted && !a.synAckAfterAckFrame) {
     // A RST with the ACK flag comes from a socket: an application that accepted and reset.
@@ -245,7 +253,7 @@ function completed(a: Attempt, ctx: ClassifyContext): Decision | null {
   const queueInUse = a.busyAtAck > 0;
   if (a.synAckAfterAckFrame) {
     if (accepted) {
-      if (ctx.loss && !queueInUse) {
+      if (pathLoss && !queueInUse) {
         return decision(a, 'established', Why.ackLost, handshakeFrames(a, a.synAckAfterAckFrame), undefined, ctx.lossFrame);
       }
       return decision(a, 'established', Why.lateSynAckRetx, handshakeFrames(a, a.synAckAfterAckFrame), BACKLOG_DROP);
@@ -258,17 +266,21 @@ function completed(a: Attempt, ctx: ClassifyContext): Decision | null {
     return null;
   }
   const cookie = a.synAckOptMask === 1; // MSS only: what a SYN cookie carries without timestamps
+  // The client's first data, or its FIN when it sent none: what the server must acknowledge.
+  const sentFrame = a.cliDataFrame || a.cliFinFrame;
+  const sentT = a.cliDataFrame ? a.cliDataT : a.cliFinT;
+  const sentRetx = a.cliDataFrame ? a.cliDataRetx : a.cliFinRetx;
   // (Not when the server's direction is missing: its ACKs are simply not in the capture.)
-  if (a.cliDataFrame && !accepted && a.synAckCount === 1 && a.rstT < 0 && !a.oneSided) {
-    const waited = ctx.now - a.cliDataT;
+  if (sentFrame && !accepted && a.synAckCount === 1 && a.rstT < 0 && !a.oneSided) {
+    const waited = ctx.now - sentT;
     // Only a wait as long as the handshake timeout says the data was never taken, or a capture that
     // ends after the client sent it twice more in vain (its retransmission timer expired twice); a
     // capture that ends sooner says nothing about it.
-    const unanswered = waited >= ctx.timeout || (ctx.final && a.cliDataRetx >= 2);
+    const unanswered = waited >= ctx.timeout || (ctx.final && sentRetx >= 2);
     if (unanswered && (ctx.final || ctx.now - a.lastT >= ctx.timeout)) {
       const extra: Flag[] = ['backlog-drop', 'data-unacked'];
       if (cookie) extra.push('syn-cookie');
-      return decision(a, 'backlog-drop', Why.dataUnacked, handshakeFrames(a, a.cliDataFrame), extra, a.cliDataRetx + 1, waited, cookie ? 1 : 0);
+      return decision(a, 'backlog-drop', Why.dataUnacked, handshakeFrames(a, sentFrame), extra, sentRetx + 1, waited, cookie ? 1 : 0, a.cliDataFrame ? 0 : 1);
     }
     if (!ctx.final) return null;
   }
@@ -280,7 +292,7 @@ function completed(a: Attempt, ctx: ClassifyContext): Decision | null {
   // or with loss seen elsewhere, the queue is not blamed.
   if (a.cliDataRetx > 0 && a.srvAckedDataFrame > 0) {
     const overTime = a.srvAckedDataT - a.cliDataT;
-    if (ctx.loss || (!cookie && !queueInUse) || a.srvDupAckFrame) {
+    if (pathLoss || (!cookie && !queueInUse) || a.srvDupAckFrame) {
       return decision(a, 'established', Why.cookieOrLoss, handshakeFrames(a, a.srvAckedDataFrame), extra, a.cliDataRetx + 1, overTime, ctx.lossFrame || a.srvDupAckFrame);
     }
     extra.push('backlog-drop');
@@ -290,12 +302,12 @@ function completed(a: Attempt, ctx: ClassifyContext): Decision | null {
   // unless the path was losing packets then.
   const retried = a.synsAtAnswer > 1;
   const queueEvidence = ctx.aliveCount > 0 || a.busySyns > 0;
-  const delayed = retried && queueEvidence && !ctx.loss;
+  const delayed = retried && queueEvidence && !pathLoss;
   if (delayed) extra.push('backlog-drop');
   const waitedData = a.cliDataFrame ? ctx.now - a.cliDataT : 0;
   if (a.cliDataFrame && !accepted && waitedData >= ctx.timeout && !a.oneSided) extra.push('data-unacked');
   return decision(a, 'established', Why.established, handshakeFrames(a), extra, a.oneSided ? -1 : a.synAckT - a.synBeforeAckT,
-    delayed ? a.synsAtAnswer - 1 : -1, retried && queueEvidence && ctx.loss ? 1 : 0, ctx.lossFrame);
+    delayed ? a.synsAtAnswer - 1 : -1, retried && queueEvidence && pathLoss ? 1 : 0, ctx.lossFrame);
 }
 
 /** What reasonOf reads: an engine Attempt, or one unpacked in the JSON worker. */
@@ -381,7 +393,8 @@ export function reasonOf(a: ReasonFields): string {
     case Why.dataUnacked: {
       const why = a.why2 ? 'its SYN-ACK was a SYN cookie (MSS only), and the full accept queue dropped the connection the final ACK created'
         : 'it sent nothing after its SYN-ACK, as when a SYN-cookie connection is dropped by a full accept queue';
-      return `the handshake completed on the wire but ${a.serverText()} never acknowledged the client's data (${plural(a.why0, 'transmission')} over ${a.why1.toFixed(1)} s): ${why}`;
+      const what = a.why3 ? 'FIN (it sent no data)' : 'data';
+      return `the handshake completed on the wire but ${a.serverText()} never acknowledged the client's ${what} (${plural(a.why0, 'transmission')} over ${a.why1.toFixed(1)} s): ${why}`;
     }
     case Why.established: {
       const delayed = a.why1 >= 0 ? `, after ${a.why1} SYN retransmission(s) while the listener answered or held other connections (listen queue overflow)` : '';

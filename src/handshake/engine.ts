@@ -357,7 +357,7 @@ export class HandshakeEngine {
   private readonly ctx: ClassifyContext = {
     now: 0, final: false, timeout: 0, serverTtl: -1, serverTtlPackets: 0, rstTtlSeen: false, serverLabelZero: 0,
     serverLabelNonZero: 0, aliveCount: 0, aliveFrame: 0, busy: false, queuedOthers: 0, loss: false, lossFrame: 0,
-    oneSided: false, rejects: 0, rejectFrame: 0, unreadableIcmp: 0,
+    oneSided: false, rejects: 0, rejectFrame: 0, unreadableIcmp: 0, atServer: false,
   };
 
   private context(a: Attempt, final: boolean): ClassifyContext {
@@ -369,6 +369,8 @@ export class HandshakeEngine {
     c.final = final;
     c.timeout = this.timeout;
     c.serverTtl = host ? host.bestTtl() : -1;
+    // The server's own packets arrive with an initial TTL: the capture was taken on the server.
+    c.atServer = c.serverTtl === 64 || c.serverTtl === 128 || c.serverTtl === 255;
     c.serverTtlPackets = host ? host.packets() : 0;
     c.rstTtlSeen = a.rstT >= 0 && host !== null && host.has(a.rstTtl);
     c.serverLabelZero = host?.labelZero ?? 0;
@@ -533,7 +535,7 @@ export class HandshakeEngine {
     if (a && a.isn === tcp.seq) {
       // The same SYN captured again (on another interface, or twice on one) is not a retransmission.
       // (Another interface's copy may come late in a file whose interfaces were not merged in time order.)
-      if (m.ifKey !== a.ifKey || (!m.backwards && m.t - a.lastSynT < 0.01)) { a.dupFrames++; this.stats.duplicates++; return; }
+      if (m.ifKey !== a.ifKey || (!m.backwards && m.t - a.lastSynT < 0.01)) { this.copySeen(a, m); return; }
       a.synCount++;
       a.prevSynT = a.lastSynT;
       a.lastSynT = m.t;
@@ -765,7 +767,7 @@ export class HandshakeEngine {
       a.addHistory('D');
     }
     if (f & TcpFlag.FIN) {
-      if (!a.cliFinFrame) a.cliFinFrame = m.frame;
+      if (!a.cliFinFrame) { a.cliFinFrame = m.frame; a.cliFinT = m.t; } else if (a.srvAckedDataFrame === 0 && m.ifKey === a.ifKey) a.cliFinRetx++;
       a.addHistory('F');
       if (a.ackT < 0) this.reconsider(a, m.t);
       else this.closing(a);
@@ -820,7 +822,7 @@ export class HandshakeEngine {
         if (answersSyn || answersSynAck) {
           if (a.rstT < 0) this.takeRst(a, p, m, false);
           else if (m.ifKey !== a.rstIfKey || a.lastSynT <= a.lastRstT || m.t - a.lastRstT < 0.01) {
-            a.dupFrames++; this.stats.duplicates++; // the same RST seen again (another interface, or no SYN since)
+            this.copySeen(a, m); // the same RST seen again (another interface, or no SYN since)
           } else {
             // A SYN retransmitted after the RST (the RST did not reach the client) drew its own RST.
             a.rstAnswers++;
@@ -872,7 +874,7 @@ export class HandshakeEngine {
         // The same SYN-ACK captured twice (another interface, or within 10 µs on one); a server
         // answering a repeated SYN just as its own timer fires sends two well under a millisecond
         // apart (74 µs seen, each ACKed by the client).
-        if (m.ifKey !== a.synAckIfKey || (!m.backwards && m.t - a.synAckT < SAME_INTERFACE_COPY && a.synAckCount === 1)) { a.dupFrames++; this.stats.duplicates++; return; }
+        if (m.ifKey !== a.synAckIfKey || (!m.backwards && m.t - a.synAckT < SAME_INTERFACE_COPY && a.synAckCount === 1)) { this.copySeen(a, m); return; }
         a.synAckCount++;
         if (!a.synAckRetxFrame) a.synAckRetxFrame = m.frame;
         // After the ACK, and on the server's retransmission timer (1 s on Linux): one sent a moment
@@ -916,6 +918,17 @@ export class HandshakeEngine {
     // The server took the connection up: decide again (flags such as data-unacked change too).
     if ((a.srvAckedDataFrame || a.srvDataFrame) && (!a.decided || a.verdict !== 'established' || untaken)) this.reconsider(a, m.t);
     else if (this.settles(a)) this.settle(a);
+  }
+
+  /**
+   * The same packet captured again (another interface, or a mirror's copy): counted, and a decided
+   * attempt is looked at again for its duplicate-frames flag (interfaces merged out of time order
+   * bring copies after the decision).
+   */
+  private copySeen(a: Attempt, m: PacketMeta): void {
+    a.dupFrames++;
+    this.stats.duplicates++;
+    if (a.decided && a.dupFrames === 1) this.reconsider(a, m.t);
   }
 
   /** With TCP Fast Open the SYN carries data, and the SYN-ACK may acknowledge it too. */
