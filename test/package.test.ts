@@ -194,7 +194,7 @@ describe('npm package', { timeout: 300_000 }, () => {
       const cfg = `tsconfig.${name.replace(/\W+/g, '-')}.json`;
       writeFileSync(join(dir, cfg), JSON.stringify({
         compilerOptions: {
-          strict: true, module: c.module, moduleResolution: c.moduleResolution, target: 'ES2022', noEmit: true, types: ['node'],
+          strict: true, module: c.module, moduleResolution: c.moduleResolution, target: 'ES2022', lib: ['ES2023'], noEmit: true, types: ['node'],
           exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, skipLibCheck: i > 0,
         },
         files: [c.file],
