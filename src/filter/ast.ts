@@ -1,10 +1,9 @@
-import { ipv4Mask } from './address.js';
-
 /**
  * The parsed form of a filter expression: a small tree, built once, that compile.ts turns into
  * closures. Inherited qualifiers (`port 80 or 443`) are already spelled out here, and addresses,
  * masks and port ranges are numbers.
  */
+import { ipv4Mask } from './address.js';
 
 /** Which addresses or ports a primitive looks at: `src`, `dst`, `src or dst` (the default), `src and dst`. */
 export type Dir = 'src' | 'dst' | 'or' | 'and';

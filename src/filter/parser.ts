@@ -69,6 +69,15 @@ export function tokenize(s: string): Token[] {
       continue;
     }
     if (c === '!') { push('kw', 'not', col); i++; continue; }
+    // Before ':' is punctuation (as in `ip[2:2]`), it may start an address (`::1`).
+    COLON_RE.lastIndex = i;
+    const colon = COLON_RE.exec(s);
+    if (colon && colon[0].includes(':')) {
+      const w = colon[0];
+      if (parseIpv6(w)) { push('hid6', w, col); i += w.length; continue; }
+      if (parseMac(w)) { push('eid', w, col); i += w.length; continue; }
+    }
+
     if (ONE_CHAR.includes(c)) { push('op', c, col); i++; continue; }
     if (c === '\\') {
       // libpcap: a backslash makes the next word a plain name even if it is a keyword (`\tcp`).
@@ -78,13 +87,6 @@ export function tokenize(s: string): Token[] {
       push('name', s.slice(i + 1, j), col);
       i = j;
       continue;
-    }
-    COLON_RE.lastIndex = i;
-    const colon = COLON_RE.exec(s);
-    if (colon && colon[0].includes(':')) {
-      const w = colon[0];
-      if (parseIpv6(w)) { push('hid6', w, col); i += w.length; continue; }
-      if (parseMac(w)) { push('eid', w, col); i += w.length; continue; }
     }
     ID_RE.lastIndex = i;
     const m = ID_RE.exec(s);
