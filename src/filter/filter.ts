@@ -33,10 +33,12 @@
  * by the addresses or ports of the packet they quote (`host S` drops a router's unreachable
  * about a SYN to S, as in tcpdump): add `or icmp or icmp6` to keep them.
  *
- * COST. Compiling builds a tree of closures. Per packet, `matches` copies about 15 numbers from
- * the decoder's result into a reused view (a few nanoseconds; when the decoder stopped before an
- * IP header, one call of the link-layer walk), then runs the closures: each primitive is a few
- * comparisons and at most a few byte reads, with no allocation.
+ * COST. Compiling builds a tree of closures (once). Per packet, `matches` copies about 15
+ * numbers from the decoder's result into a reused view, then runs the closures: each primitive
+ * is a few comparisons and at most a few byte reads, with no allocation. Measured on 1 million
+ * Ethernet packets (native-notes.md, "Capture filters"): 5 to 70 ns per packet for typical
+ * expressions, against about 140 ns for the decoding synscope does anyway. When the decoder
+ * stopped before an IP header (ARP, a cut frame), the view walks the link layer once more.
  */
 import type { CaptureRecord } from '../capture/record.js';
 import { Decoder, type DecodedPacket } from '../decode/decoder.js';
