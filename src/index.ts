@@ -10,3 +10,4 @@ export type { CaptureInfo, InterfaceInfo, CaptureRecord } from './capture/record
 export { Decoder, DecodedPacket } from './decode/decoder.js';
 export { PcapWriter, PcapngWriter } from './capture/writer.js';
 export { SynscopeError, isSynscopeError, type ErrorCode } from './errors.js';
+export { compileFilter, PacketFilter } from './filter/filter.js';
