@@ -127,14 +127,14 @@ export async function expandInputSet(args: string[], opts: { strict?: boolean } 
       const usable = await members(found.captures, found.unreadable);
       if (!usable.length) {
         const skipped = found.captures.length + found.unreadable.length;
-        throw new SynscopeError('ERR_FILE_OPEN', `${arg}: directory holds no pcap or pcapng capture${skipped ? ` that can be read (${skipped} empty or unreadable file(s) skipped)` : ''}`, { source: arg });
+        throw new SynscopeError('ERR_FILE_OPEN', `${arg}: directory holds no pcap or pcapng capture${skipped ? ` that can be read (${skipped} empty or unreadable file${skipped === 1 ? '' : 's'} skipped)` : ''}`, { source: arg });
       }
       files.push(...usable);
     } else if (!st && /[*?]/.test(basename(arg))) {
       const names = await globMatches(arg);
       if (!names.length) throw new SynscopeError('ERR_FILE_OPEN', `${arg}: no file matches`, { source: arg });
       const usable = await members(names);
-      if (!usable.length) throw new SynscopeError('ERR_FILE_OPEN', `${arg}: none of the ${names.length} matching file(s) can be read: ${warnings[warnings.length - 1] ?? ''}`, { source: arg });
+      if (!usable.length) throw new SynscopeError('ERR_FILE_OPEN', `${arg}: ${names.length === 1 ? 'the one matching file cannot' : `none of the ${names.length} matching files can`} be read: ${warnings[warnings.length - 1] ?? ''}`, { source: arg });
       files.push(...usable);
     } else {
       files.push(arg);

@@ -101,7 +101,7 @@ export async function splitInputs(words: string[], read: string[], filter: strin
     throw usage(`with -r, the words after the options are the capture-filter expression, and "${rest[0]}" is a file: name each file with its own -r (-r a.pcap -r b.pcap), or give the files without -r`);
   }
   const positional = rest.join(' ').trim();
-  if (positional && filter !== undefined) throw usage(`the capture-filter expression is given twice (-f "${filter}" and "${positional}"): give it once`);
+  if (positional && filter !== undefined) throw usage(`the capture-filter expression is given twice (-f "${filter}" and "${positional}"): give it once, quoted after -f (-f "${filter} ${positional}") or after the files`);
   const expression = filter !== undefined ? filter.trim() : positional;
   if (filter !== undefined && expression === '') throw usage('-f needs a capture-filter expression (pcap-filter(7)), e.g. -f "tcp port 443"');
   // A missing input named on its own fails here, before the expression is compiled (the same error as ever).

@@ -21,7 +21,7 @@ import { SynscopeError } from '../errors.js';
 import { linkTypeName } from '../model/linktypes.js';
 import { isVerdict, type Verdict } from '../model/verdict.js';
 import type { AttemptReport, Report } from '../report/model.js';
-import { formatTable } from '../report/table.js';
+import { formatTable, plural } from '../report/table.js';
 import { endpointToString } from '../util/ip.js';
 import { checkHosts, checkNotFormat, collectList, outputWidth, parseGrace, parsePorts, usage } from './args.js';
 
@@ -216,7 +216,7 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
 
   // The capture filter: the user's replaces the default (as with tcpdump); --port narrows the default.
   const positional = filterWords.join(' ').trim();
-  if (positional && o.filter !== undefined) throw usage(`the capture filter is given twice (-f "${o.filter}" and "${positional}"): give it once`);
+  if (positional && o.filter !== undefined) throw usage(`the capture filter is given twice (-f "${o.filter}" and "${positional}"): give it once, quoted after -f (-f "${o.filter} ${positional}") or after the options`);
   const userFilter = (o.filter ?? positional).trim();
   if (o.filter !== undefined && !userFilter) throw usage('-f needs a capture filter (pcap-filter(7)), e.g. -f "tcp port 443 or icmp or icmp6"');
   let filter: string;
@@ -446,7 +446,7 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
     const hitVerdicts = failOn.filter((v) => report.summary.verdicts[v]);
     const hits = hitVerdicts.reduce((n, v) => n + (report.summary.verdicts[v] ?? 0), 0);
     if (hits) {
-      process.stderr.write(`synscope: ${hits} attempt(s) with ${hitVerdicts.join(', ')} (--fail-on ${failOn.join(',')})\n`);
+      process.stderr.write(`synscope: ${plural(hits, 'attempt')} with ${hitVerdicts.join(', ')} (--fail-on ${failOn.join(',')})\n`);
       process.exitCode = 1;
       return;
     }

@@ -18,7 +18,7 @@ import { fileInfo } from '../info/info.js';
 import { isVerdict, type Verdict } from '../model/verdict.js';
 import { compareExpect, formatExpect, parseExpect } from '../report/expect.js';
 import { formatInfoText } from '../report/info-text.js';
-import { formatTable } from '../report/table.js';
+import { formatTable, plural } from '../report/table.js';
 import { JsonReportWriter, jsonThreads, ParallelJsonReportWriter } from '../report/json-stream.js';
 import { Progress } from './progress.js';
 import { registerLive } from './live.js';
@@ -38,7 +38,7 @@ function fail(err: unknown): never {
   process.exit(2);
 }
 
-const FILES_HELP = 'capture files (pcap or pcapng, optionally gzip-compressed), directories (every capture in them) or quoted patterns (\'ring/cap.pcap*\', the files of tcpdump -C / -G); - reads standard input';
+const FILES_HELP = 'capture files (pcap or pcapng, optionally gzip-compressed), directories (every capture in them) or quoted patterns (\'ring/cap.pcap*\', the files of tcpdump -C / -G); - reads standard input (from tcpdump -w -, give tcpdump -U so that packets arrive as they are captured)';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -161,7 +161,7 @@ export function buildProgram(): Command {
       if (expected) {
         const diffs = compareExpect(expected, report.attempts);
         if (diffs.length) {
-          process.stderr.write(`synscope: verdicts differ from ${o.expect} (${diffs.length} difference(s)):\n${diffs.map((d) => `  ${d}\n`).join('')}`);
+          process.stderr.write(`synscope: verdicts differ from ${o.expect} (${plural(diffs.length, 'difference')}):\n${diffs.map((d) => `  ${d}\n`).join('')}`);
           status = 1;
         } else if (!ndjson && o.format !== 'json') process.stderr.write(`synscope: all ${expected.length} attempts match ${o.expect}\n`);
       }
@@ -169,7 +169,7 @@ export function buildProgram(): Command {
         const hit = failOn.filter((v) => (report.summary.verdicts[v] ?? 0) > 0);
         if (hit.length) {
           const n = hit.reduce((sum, v) => sum + (report.summary.verdicts[v] ?? 0), 0);
-          process.stderr.write(`synscope: ${n} attempt(s) with ${hit.join(', ')} (--fail-on ${failOn.join(',')})\n`);
+          process.stderr.write(`synscope: ${plural(n, 'attempt')} with ${hit.join(', ')} (--fail-on ${failOn.join(',')})\n`);
           status = 1;
         }
       }
