@@ -12,7 +12,7 @@ import { fstatSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { expandInputSet, orderByTime } from './capture/inputs.js';
 import { readCapture } from './capture/reader.js';
-import type { CaptureRecord } from './capture/record.js';
+import type { CaptureInfo, CaptureRecord } from './capture/record.js';
 import { Decoder, type DecodedPacket } from './decode/decoder.js';
 import { LAYER_NAMES } from './decode/constants.js';
 import { Stop } from './decode/status.js';
@@ -83,6 +83,12 @@ export interface AnalyzeOptions extends EngineOptions {
    * in live capture). Default 200; 0 never moves it (the clock then follows packets only).
    */
   idleTick?: number;
+  /**
+   * Called after each input is read, with what the reader found: `info.damaged` when reading
+   * stopped at damage (cut off, or corrupt from some record on), `info.warnings`, `info.packets`.
+   * The command line's `--strict` uses it.
+   */
+  onInput?: (info: CaptureInfo) => void;
 }
 
 /** Decided attempts held for their final report at most; beyond it they are reported at once. */
@@ -116,8 +122,6 @@ export class Analysis {
   private readonly hostFilter: HostPrefix[] | null;
   /** Packets the packet filter left out (AnalyzeOptions.packetFilter). */
   filteredOut = 0;
-  /** Inputs whose reading stopped at damage (cut off, or corrupt from some record on). */
-  readonly damaged: string[] = [];
   private readonly collect: boolean;
   private readonly hold: number;
   private readonly collected: AttemptReport[] = [];
@@ -385,7 +389,6 @@ export class Analysis {
       files: [...this.files],
       handshakeTimeoutSec: this.engine.timeout,
       ...(pf ? { filteredOut: this.filteredOut, filter: { ...(pf.expression !== undefined ? { expression: pf.expression } : {}), kept: this.packets - this.filteredOut } } : {}),
-      ...(this.damaged.length ? { damaged: [...this.damaged] } : {}),
     };
   }
 }
@@ -423,7 +426,7 @@ export async function analyze(files: string | string[], opts: AnalyzeOptions = {
     }
     // The capture ran on after its last packet: that quiet time counts (a SYN left unanswered).
     if (info.captureEnd) an.tick(info.captureEnd[0], info.captureEnd[1]);
-    if (info.damaged) an.damaged.push(f);
+    opts.onInput?.(info);
     for (const w of info.warnings) {
       readerWarnings.push(w);
       opts.onWarning?.(w);

@@ -57,7 +57,6 @@ test('a record length corrupt 4 % of the way in: 96 records lost, counted; exit 
   assert.match(w, /record 5 claims a length of 200016 bytes, but only \d+ follow: its length is corrupt/);
   assert.match(w, /; 96 records lost \(\d+ bytes, 9\d\.\d% of the file\), 4 packets before it were analysed/);
   assert.doesNotMatch(w, /the last record was lost/);
-  assert.deepEqual(doc.summary.damaged, [path]);
 });
 
 test('records after the damage that cannot be counted are estimated: "about N"', () => {

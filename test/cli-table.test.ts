@@ -22,7 +22,8 @@ const cols = (columns: number | undefined) => {
   if (columns !== undefined) env.COLUMNS = String(columns);
   return env;
 };
-const widest = (text: string) => Math.max(...text.split('\n').map((l) => [...l].length));
+/** The widest line, but for the summary line (`N packets, ...`), which stays whole for scripts. */
+const widest = (text: string) => Math.max(...text.split('\n').filter((l) => !/^\d+ packets?[,;]/.test(l)).map((l) => [...l].length));
 
 const CLIENT = '2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff';
 const SERVER = '2001:db8:aaaa:bbbb:cccc:dddd:eeee:1';

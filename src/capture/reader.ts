@@ -265,7 +265,8 @@ export async function readCapture(file: string, sink: PacketSink, opts: ReadOpti
   if (opts.onHeader) opts.onHeader(info);
   // Records seen before the damage, for estimating what it cost.
   const avg = info.packets > 0 && firstRecordAt >= 0 ? (deframer.consumed - firstRecordAt) / info.packets : 0;
-  const share = (bytes: number) => (input.size !== null && info.compression === null && input.size > 0 ? `, ${((100 * bytes) / input.size).toFixed(1)}% of the file` : '');
+  // Bytes lost and their share, for a file of known size only (a stream's size is not known).
+  const share = (bytes: number) => (input.size !== null && info.compression === null && input.size > 0 ? ` (${bytes} bytes, ${((100 * bytes) / input.size).toFixed(1)}% of the file)` : '');
   if (!parser.stopped && deframer.pending > 0) {
     info.damaged = true;
     damage.warn(deframer.consumed, cutMessage(deframer, info, magic, avg, share));
@@ -274,7 +275,7 @@ export async function readCapture(file: string, sink: PacketSink, opts: ReadOpti
     const lost = input.size - deframer.consumed;
     if (lost > 0 && info.warnings.length > 0) {
       const about = avg > 0 ? `; about ${plural(Math.max(1, Math.round(lost / avg)), 'record')} lost, at the ${Math.round(avg)} bytes the ${plural(info.packets, 'record')} before it averaged` : '';
-      info.warnings[info.warnings.length - 1] += `${about} (${lost} bytes${share(lost)})`;
+      info.warnings[info.warnings.length - 1] += `${about}${share(lost)}`;
     }
   }
   if (gzipError) {
@@ -317,11 +318,11 @@ function cutMessage(d: Deframer, info: CaptureInfo, magic: number, avg: number, 
   const counted = d.wanted > pending ? countAfterDamage(d.pendingBytes(), info, magic) : null;
   const claims = d.wanted > 0 ? `record ${info.packets + 1} claims a length of ${d.wanted} bytes, but only ${pending} follow` : `the file ends inside a record (${pending} bytes of it present)`;
   if (counted !== null && counted > 1) {
-    return `${claims}: its length is corrupt (well-formed records follow inside it); ${plural(counted, 'record')} lost (${pending} bytes${share(pending)}), ${before}`;
+    return `${claims}: its length is corrupt (well-formed records follow inside it); ${plural(counted, 'record')} lost${share(pending)}, ${before}`;
   }
   if (avg > 0 && pending > 2 * avg + 64) {
     const n = Math.max(2, Math.round(pending / avg));
-    return `${claims}: its length is probably corrupt (the ${info.packets} records before it averaged ${Math.round(avg)} bytes); about ${n} records lost (${pending} bytes${share(pending)}), ${before}`;
+    return `${claims}: its length is probably corrupt (the ${plural(info.packets, 'record')} before it averaged ${Math.round(avg)} bytes); about ${n} records lost${share(pending)}, ${before}`;
   }
   return `${d.wanted > 0 ? `the file ends inside a record (${pending} of its ${d.wanted} bytes present)` : `the file ends inside a record (${pending} bytes of it present)`}; the last record was lost, ${before}`;
 }
@@ -335,21 +336,24 @@ const MAX_SCAN = 1 << 24;
  * runs to the end; null when none is found.
  */
 function countAfterDamage(bytes: Buffer, info: CaptureInfo, magic: number): number | null {
+  // Without a packet before the damage there is nothing to check records against: not counted.
+  if (!info.first || !info.last) return null;
   if (info.format === 'pcapng') return countBlocks(bytes, info.byteOrder !== 'big-endian');
   const le = info.byteOrder === 'little-endian';
   const modified = magic === 0xa1b2cd34 || magic === 0x34cdb2a1;
   const nanos = magic === 0xa1b23c4d || magic === 0x4d3cb2a1;
   const hdr = modified ? 24 : 16;
   const snap = Math.max(info.interfaces[0]?.snaplen ?? 0, 262144);
-  const lo = (info.first?.[0] ?? 0) - 86400;
-  const hi = (info.last?.[0] ?? 0) + 30 * 86400;
+  const lo = info.first[0] - 86400;
+  const hi = info.last[0] + 30 * 86400;
   const u32 = (o: number) => (le ? bytes.readUInt32LE(o) : bytes.readUInt32BE(o));
   const good = (o: number) => {
     const sec = u32(o);
     const frac = u32(o + 4);
     const cap = u32(o + 8);
     const orig = u32(o + 12);
-    return sec >= lo && sec <= hi && frac < (nanos ? 1e9 : 1e6) && cap <= snap && orig >= cap && orig <= 16 * 1024 * 1024;
+    // (A record of 0 bytes is nothing a capture holds: runs of zero bytes must not count as records.)
+    return sec >= lo && sec <= hi && frac < (nanos ? 1e9 : 1e6) && cap > 0 && cap <= snap && orig >= cap && orig <= 16 * 1024 * 1024;
   };
   const end = bytes.length;
   for (let start = hdr; start + hdr <= end && start < MAX_SCAN; start++) {

@@ -122,6 +122,8 @@ export function buildProgram(): Command {
       // Every attempt is kept only when something needs the list; otherwise memory stays bounded.
       const collect = Boolean(expected || o.writeExpect || o.details);
       const progress = Progress.wanted(o.quiet) ? new Progress() : null;
+      /** Inputs whose reading stopped at damage (for --strict). */
+      const damaged: string[] = [];
       const report = await analyze(files, {
         onProgress: progress ? (p) => progress.update(p) : undefined,
         handshakeTimeout: timeout,
@@ -132,6 +134,7 @@ export function buildProgram(): Command {
         collect,
         strict: o.strict,
         packetFilter,
+        onInput: (info) => { if (info.damaged) damaged.push(info.file); },
         onAttempt: ndjson ? (a) => line({ type: 'attempt', ...a }) : undefined,
         // A later packet changed an attempt already written: the whole attempt again (CONTRACT.md).
         onRevision: ndjson ? (a, previous) => line({ type: 'attempt', ...a, revises: true, previousVerdict: previous }) : undefined,
@@ -173,7 +176,6 @@ export function buildProgram(): Command {
           status = 1;
         }
       }
-      const damaged = report.summary.damaged ?? [];
       if (o.strict && damaged.length) {
         process.stderr.write(`synscope: --strict: ${damaged.length === 1 ? `${damaged[0]} is` : `${damaged.length} inputs are`} damaged or cut off (${damaged.length === 1 ? 'its warning says' : 'the warnings say'} where); the report covers the packets before the damage\n`);
         status = 2;

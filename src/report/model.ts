@@ -63,8 +63,6 @@ export interface Summary {
   filteredOut?: number;
   /** With a packet filter: its expression (when known) and the packets it kept (`packets - filteredOut`). */
   filter?: { expression?: string; kept: number };
-  /** Inputs whose reading stopped at damage (cut off, or corrupt from some record on); only when there are any. */
-  damaged?: string[];
 }
 
 export interface Report {

@@ -5,7 +5,8 @@
  * that hold addresses, ports, verdicts and counts are as wide as their longest entry and are
  * never cut; reasons, diagnoses and frame lists wrap. When even that does not fit (long IPv6
  * addresses on 80 columns), the same facts are printed as indented blocks instead of a table.
- * The per-attempt table has a wide form (one column per fact) and a narrow one (client and server
+ * The summary line and the next-step commands are never wrapped (scripts grep the one, people copy
+ * the others). The per-attempt table has a wide form (one column per fact) and a narrow one (client and server
  * in one column, flags, SYNs and RTT under the verdict, frames under the reason).
  */
 import Table from 'cli-table3';
@@ -54,9 +55,8 @@ export function formatTable(r: Report, opts: TableOptions = {}): string {
   const s = r.summary;
   const filter = s.filteredOut !== undefined ? `; the filter${s.filter?.expression !== undefined ? ` "${s.filter.expression}"` : ''} kept ${s.packets - s.filteredOut} of them` : '';
   const line = `${plural(s.packets, 'packet')}${filter}, ${plural(s.attempts, 'connection attempt')}${s.midstream ? `, ${plural(s.midstream, 'flow')} without their SYN (midstream)` : ''}: ${counts(s.verdicts).join(', ') || 'none'}`;
-  // The summary line wraps too (continued lines indented), at the verdict counts first.
-  const [head, ...rest] = wrap(line, width);
-  out.push(head!, ...(rest.length ? wrap(rest.join(' '), width - 2).map((l) => `  ${l}`) : []));
+  // One line whatever the width, as the next-step commands: scripts grep it, people copy them.
+  out.push(line);
   if (opts.warnings !== false) for (const w of s.warnings) out.push(`warning: ${w}`);
   return `${out.join('\n')}\n`;
 }
