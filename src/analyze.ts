@@ -8,10 +8,12 @@
  * per-endpoint aggregates are built from. Memory therefore depends on the capture's rate, not its
  * size, unless the caller asks to collect every attempt (`collect`, the default for `analyze`).
  */
-import { expandInputs, orderByTime } from './capture/inputs.js';
+import { fstatSync, statSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { expandInputSet, orderByTime } from './capture/inputs.js';
 import { readCapture } from './capture/reader.js';
-import type { CaptureRecord } from './capture/record.js';
-import { Decoder } from './decode/decoder.js';
+import type { CaptureInfo, CaptureRecord } from './capture/record.js';
+import { Decoder, type DecodedPacket } from './decode/decoder.js';
 import { LAYER_NAMES } from './decode/constants.js';
 import { Stop } from './decode/status.js';
 import { isDecodableLinkType, linkTypeName } from './model/linktypes.js';
@@ -23,7 +25,7 @@ import { localFrames, type FrameFiles } from './report/attempt-json.js';
 import { EndpointTable } from './report/endpoints.js';
 import type { AttemptJsonSink } from './report/json-stream.js';
 import type { AttemptReport, Report, Summary } from './report/model.js';
-import { parseIp } from './util/ip.js';
+import { parseHostPrefix, prefixMatches, type HostPrefix } from './util/prefix.js';
 import { isoTime } from './util/time.js';
 
 export interface AnalyzeOptions extends EngineOptions {
@@ -47,7 +49,12 @@ export interface AnalyzeOptions extends EngineOptions {
   collect?: boolean;
   /** Seconds of capture time a decided attempt waits for late retransmissions before its final report (default 10). */
   hold?: number;
-  /** Only attempts whose client or server address is one of these. */
+  /**
+   * Only attempts whose client or server address is one of these: addresses (`203.0.113.20`,
+   * `2001:db8::1`) or prefixes (`203.0.113.0/24`, `2001:db8:2::/64`); a plain address is a /32 or
+   * /128. Every packet is still analysed (the evidence of the other attempts counts); only the
+   * reports are left out.
+   */
   hosts?: string[];
   /** Only attempts to these server ports. */
   ports?: number[];
@@ -55,6 +62,33 @@ export interface AnalyzeOptions extends EngineOptions {
   onProgress?: (p: { file: string; index: number; files: number; bytes: number; size: number | null; packets: number }) => void;
   /** Asked between chunks of input: a promise makes reading wait (the output is full; see ReadOptions.drain). */
   drain?: () => Promise<void> | null;
+  /**
+   * Only the packets this filter matches are analysed (the command line's capture-filter
+   * expression, `synscope analyze cap.pcap 'tcp port 443'`): called right after decoding with the
+   * record and the decoded packet (both reused for the next packet); the others are counted in
+   * `summary.filteredOut`. `expression` (optional) is named in the summary.
+   */
+  packetFilter?: { matches(rec: CaptureRecord, p: DecodedPacket): boolean; readonly expression?: string };
+  /**
+   * A file that a directory or a pattern names and that cannot be read (permission denied, not a
+   * capture, a cut header) fails the analysis (exit 2 on the command line) instead of being
+   * skipped with a warning. Empty files (the newest of a rotation, still being written) are
+   * skipped either way. Default false.
+   */
+  strict?: boolean;
+  /**
+   * For an input that is a pipe, FIFO or terminal (not a regular file: `tcpdump -U -w - | ...`):
+   * after this many milliseconds without input, the capture clock moves on by the wall time
+   * since the last packet arrived, so unanswered attempts are decided while the pipe is open (as
+   * in live capture). Default 200; 0 never moves it (the clock then follows packets only).
+   */
+  idleTick?: number;
+  /**
+   * Called after each input is read, with what the reader found: `info.damaged` when reading
+   * stopped at damage (cut off, or corrupt from some record on), `info.warnings`, `info.packets`.
+   * The command line's `--strict` uses it.
+   */
+  onInput?: (info: CaptureInfo) => void;
 }
 
 /** Decided attempts held for their final report at most; beyond it they are reported at once. */
@@ -85,7 +119,9 @@ export class Analysis {
   private baseSec = -1;
   private fileIndex = -1;
   packets = 0;
-  private readonly hostFilter: Array<{ version: number; words: number[] }> | null;
+  private readonly hostFilter: HostPrefix[] | null;
+  /** Packets the packet filter left out (AnalyzeOptions.packetFilter). */
+  filteredOut = 0;
   private readonly collect: boolean;
   private readonly hold: number;
   private readonly collected: AttemptReport[] = [];
@@ -113,7 +149,7 @@ export class Analysis {
   private finalCount = 0;
 
   constructor(private readonly opts: AnalyzeOptions = {}) {
-    this.hostFilter = opts.hosts?.length ? opts.hosts.map((h) => parseIp(h)).filter((x): x is NonNullable<typeof x> => x !== null) : null;
+    this.hostFilter = opts.hosts?.length ? opts.hosts.map((h) => parseHostPrefix(h)).filter((x): x is HostPrefix => x !== null) : null;
     this.collect = opts.collect ?? true;
     this.objects = this.collect || opts.onFinal !== undefined;
     this.hold = opts.hold ?? 10;
@@ -153,6 +189,10 @@ export class Analysis {
     if (this.fileIndex >= 0) this.lastFrame = this.frameBase[this.fileIndex] + rec.frame;
     if (this.baseSec < 0) this.baseSec = rec.tsSec;
     const p = this.decoder.decode(rec.buf, rec.off, rec.caplen, rec.origLen, rec.linkType);
+    if (this.opts.packetFilter !== undefined && !this.opts.packetFilter.matches(rec, p)) {
+      this.filteredOut++;
+      return;
+    }
     if (p.status.kind === Stop.MALFORMED) this.noteMalformed(p.status.layer, p.status.what);
     if (!p.hasTcp && !p.hasIcmp) {
       if (p.status.kind === Stop.UNSUPPORTED && !isDecodableLinkType(rec.linkType)) this.undecodable.add(rec.linkType);
@@ -196,8 +236,9 @@ export class Analysis {
   private wanted(a: Attempt): boolean {
     if (this.opts.ports?.length && !this.opts.ports.includes(a.sport)) return false;
     if (!this.hostFilter) return true;
-    const words = [a.cli, a.srv];
-    return this.hostFilter.some((h) => h.version === a.version && words.some((w) => h.words.every((x, i) => (a.version === 4 && i > 0) || w[i] === x)));
+    const cli = a.cli;
+    const srv = a.srv;
+    return this.hostFilter.some((h) => prefixMatches(h, a.version, cli) || prefixMatches(h, a.version, srv));
   }
 
   private report(a: Attempt, serverTtl = this.engine.serverTtlOf(a)): AttemptReport {
@@ -338,6 +379,7 @@ export class Analysis {
     if (st.truncatedTcp) warnings.push(`${st.truncatedTcp} TCP packet(s) were cut by the snap length before their flags (IPv6 with -s 64 keeps only 10 bytes of TCP) and could not be classified: attempts among them are missing from this report (capture with -s 96 or more)`);
     if (st.evicted) warnings.push(`the attempt table reached its limit of ${this.engine.maxAttempts} attempts (and ${this.engine.maxParked} unanswered ones in compact form); ${st.evicted} attempt(s) were decided early (raise --max-attempts)`);
     if (st.forgotten) warnings.push(`the attempt table was full: ${st.forgotten} decided attempt(s) were forgotten before their quiet time ended, so a late packet of one of them counts as a midstream flow or a new attempt (raise --max-attempts)`);
+    const pf = this.opts.packetFilter;
     return {
       packets: this.packets,
       attempts: this.finalCount,
@@ -346,31 +388,111 @@ export class Analysis {
       warnings,
       files: [...this.files],
       handshakeTimeoutSec: this.engine.timeout,
+      ...(pf ? { filteredOut: this.filteredOut, filter: { ...(pf.expression !== undefined ? { expression: pf.expression } : {}), kept: this.packets - this.filteredOut } } : {}),
     };
   }
 }
 
 /**
  * Analyses capture files (`-` is standard input; directories and `*` patterns expand to the
- * captures in them) as one capture, in the time order of their first packets.
+ * captures in them) as one capture, in the time order of their first packets. A file of a
+ * directory or pattern that is empty or cannot be read is skipped with a warning (unless
+ * `strict`); an input that is a pipe is decided on the wall clock while it is silent (`idleTick`).
  */
 export async function analyze(files: string | string[], opts: AnalyzeOptions = {}): Promise<Report> {
-  const list = await orderByTime(await expandInputs(Array.isArray(files) ? files : [files]));
+  const set = await expandInputSet(Array.isArray(files) ? files : [files], { strict: opts.strict });
+  const list = await orderByTime(set.files);
   const an = new Analysis(opts);
   const readerWarnings: string[] = [];
-  for (const f of list) {
+  for (const w of set.warnings) {
+    readerWarnings.push(w);
+    opts.onWarning?.(w);
+  }
+  for (const [index, f] of list.entries()) {
     an.beginFile(f);
-    const index = list.indexOf(f);
-    const onProgress = opts.onProgress
-      ? (bytes: number, size: number | null) => opts.onProgress!({ file: f, index, files: list.length, bytes, size, packets: an.packets })
+    const idle = (opts.idleTick ?? 200) > 0 && isPipe(f) ? new IdleClock(an, opts.idleTick ?? 200) : null;
+    const onProgress = opts.onProgress || idle
+      ? (bytes: number, size: number | null, pending: number) => {
+        idle?.chunk(pending);
+        opts.onProgress?.({ file: f, index, files: list.length, bytes, size, packets: an.packets });
+      }
       : undefined;
-    const info = await readCapture(f, (rec) => an.packet(rec), { onProgress, drain: opts.drain });
+    const sink = idle ? (rec: CaptureRecord) => { idle.packet(rec); an.packet(rec); } : (rec: CaptureRecord) => an.packet(rec);
+    let info;
+    try {
+      info = await readCapture(f, sink, { onProgress, drain: opts.drain });
+    } finally {
+      idle?.stop();
+    }
     // The capture ran on after its last packet: that quiet time counts (a SYN left unanswered).
     if (info.captureEnd) an.tick(info.captureEnd[0], info.captureEnd[1]);
+    opts.onInput?.(info);
     for (const w of info.warnings) {
       readerWarnings.push(w);
       opts.onWarning?.(w);
     }
   }
   return an.finish(readerWarnings);
+}
+
+/** Standard input or a path that is not a regular file (a pipe, FIFO, socket or terminal). */
+function isPipe(file: string): boolean {
+  try {
+    const st = file === '-' ? fstatSync(0) : statSync(file);
+    return !st.isFile() && !st.isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Moves the capture clock of an analysis fed from a pipe while the pipe is silent, as live capture
+ * does: every `ms` milliseconds without input, to the last packet's time plus the wall time since
+ * the input that held it arrived. Only when the input stopped at a record boundary: a writer that
+ * flushes whole packets (`tcpdump -U`) does, while a block-buffered one (tcpdump without -U)
+ * stops in the middle of records, and its packets would arrive later than the clock says.
+ */
+class IdleClock {
+  private readonly timer: NodeJS.Timeout;
+  private lastSec = -1;
+  private lastNsec = 0;
+  /** performance.now() when the last chunk arrived. */
+  private chunkAt = performance.now();
+  /** The last chunk ended at a record boundary. */
+  private boundary = true;
+  /** performance.now() when the chunk holding the last packet arrived. */
+  private packetAt = 0;
+  private sawPacket = false;
+
+  constructor(private readonly an: Analysis, private readonly ms: number) {
+    this.timer = setInterval(() => this.tick(), ms);
+    this.timer.unref();
+  }
+
+  packet(rec: CaptureRecord): void {
+    this.lastSec = rec.tsSec;
+    this.lastNsec = rec.tsNsec;
+    this.sawPacket = true;
+  }
+
+  /** After each chunk of input: `pending` bytes of an unfinished record wait for the next. */
+  chunk(pending: number): void {
+    this.chunkAt = performance.now();
+    this.boundary = pending === 0;
+    if (this.sawPacket) {
+      this.packetAt = this.chunkAt;
+      this.sawPacket = false;
+    }
+  }
+
+  private tick(): void {
+    const now = performance.now();
+    if (this.lastSec < 0 || !this.boundary || now - this.chunkAt < this.ms) return;
+    const ns = this.lastNsec + Math.round((now - this.packetAt) * 1e6);
+    this.an.tick(this.lastSec + Math.floor(ns / 1e9), ns % 1e9);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
 }

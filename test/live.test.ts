@@ -352,7 +352,7 @@ test('live --count stops after N packets, prints the table line, drops root with
   assert.equal(await exitOf(p, 8000), 0, err);
   assert.match(err, /dropped root privileges: now running as user nobody \(uid 65534/);
   assert.match(out, /127\.0\.0\.1:\d+ -> 127\.0\.0\.1:1\s+refused\s+/);
-  assert.match(out, /^2 packets, 1 connection attempts: refused 1$/m);
+  assert.match(out, /^2 packets, 1 connection attempt: refused 1$/m);
   assert.match(out, /capture: 2 packets captured on lo; libpcap drop counts cannot be had/);
 });
 

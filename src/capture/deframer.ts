@@ -36,6 +36,17 @@ export class Deframer {
     return this.carryLen;
   }
 
+  /**
+   * The length the unfinished unit claims (its length field), or -1 when too few of its bytes
+   * came to know it. With `pending`, what a file cut off (or with a corrupt length) lost.
+   */
+  wanted = -1;
+
+  /** The bytes of the unfinished unit (valid until the next push). */
+  pendingBytes(): Buffer {
+    return this.carry.subarray(0, this.carryLen);
+  }
+
   push(chunk: Buffer): void {
     const p = this.parser;
     let pos = 0;
@@ -54,12 +65,16 @@ export class Deframer {
       const avail = end - pos;
       if (avail < p.lengthBytes) break;
       const len = p.unitLength(chunk, pos, this.consumed);
-      if (p.stopped || avail < len) break;
+      if (p.stopped) break;
+      if (avail < len) { this.wanted = len; break; }
       p.unit(chunk, pos, len, this.consumed);
       pos += len;
       this.consumed += len;
     }
-    if (!p.stopped && pos < end) this.stash(chunk, pos, end);
+    if (!p.stopped && pos < end) {
+      if (end - pos < p.lengthBytes) this.wanted = -1;
+      this.stash(chunk, pos, end);
+    }
   }
 
   /** Completes the unit begun in `carry`; returns the position in `chunk` after it, or -1. */
@@ -74,6 +89,7 @@ export class Deframer {
     }
     const len = p.unitLength(this.carry, 0, this.consumed);
     if (p.stopped) return -1;
+    this.wanted = len;
     // The carry grows with the bytes that arrive (append), never to the length a unit claims:
     // a corrupt length field must not allocate gigabytes for a file of a few hundred bytes.
     const take = Math.min(len - this.carryLen, chunk.length - pos);

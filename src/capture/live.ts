@@ -173,9 +173,45 @@ export function loadCap(): CapModule {
     capModule = m;
     return m;
   } catch (e) {
-    const why = String((e as Error)?.message ?? e).split('\n')[0];
-    throw new SynscopeError('ERR_LIVE', `${BUILD_HINT} (loading it failed: ${why})`, { cause: e });
+    throw new SynscopeError('ERR_LIVE', capLoadProblem(e), { cause: e });
   }
+}
+
+/** Node.js release lines by NODE_MODULE_VERSION (process.versions.modules), for messages. */
+const NODE_ABI: Record<string, string> = { 83: '14', 88: '15', 93: '16', 102: '17', 108: '18', 111: '19', 115: '20', 120: '21', 127: '22', 131: '23', 137: '24', 141: '25' };
+
+function nodeLine(abi: string): string {
+  const line = NODE_ABI[abi];
+  return line ? `, Node.js ${line}` : '';
+}
+
+/**
+ * Why cap could not be loaded, in one line that names the cause and its fix. A module built for
+ * another Node.js (the ABI mismatch after a Node upgrade) needs `npm rebuild cap`, not libpcap-dev;
+ * a missing libpcap shared library needs the library; only a module that is not there or not
+ * built gets the build hint.
+ */
+export function capLoadProblem(e: unknown): string {
+  const msg = String((e as Error)?.message ?? e);
+  const code = (e as NodeJS.ErrnoException)?.code;
+  const flat = msg.replace(/\s+/g, ' ').trim();
+  const abi = /NODE_MODULE_VERSION (\d+)\..*?requires NODE_MODULE_VERSION (\d+)/.exec(flat);
+  if (abi) {
+    const [, built, wanted] = abi;
+    return `the cap module was built for another Node.js (NODE_MODULE_VERSION ${built}${nodeLine(built!)}) and this is Node.js ${process.version} (NODE_MODULE_VERSION ${wanted}): run \`npm rebuild cap\` in the synscope folder (it compiles cap for this Node.js; it needs libpcap-dev and a C++ compiler)`;
+  }
+  const lib = /(libpcap[^\s:]*): cannot open shared object file/.exec(flat);
+  if (lib) {
+    return `the cap module is built, but the libpcap library it is linked with cannot be loaded (${lib[1]}: not installed): apt-get install libpcap0.8 (or libpcap-dev, which brings it), or npm rebuild cap against the libpcap you have`;
+  }
+  if (/invalid ELF header|wrong ELF class|ELFCLASS|not a valid Win32 application|wrong architecture|incompatible architecture|Exec format error/i.test(flat)) {
+    return `the cap module was built for another platform or CPU (${flat.slice(0, 160)}): run \`npm rebuild cap\` in the synscope folder on this machine`;
+  }
+  if (/undefined symbol/i.test(flat)) {
+    return `the cap module does not match this Node.js or libpcap (${flat.slice(0, 160)}): run \`npm rebuild cap\` in the synscope folder`;
+  }
+  const why = msg.split('\n')[0];
+  return `${BUILD_HINT} (loading it failed${code && !why.includes(code) ? ` with ${code}` : ''}: ${why})`;
 }
 
 /** True when cap can be loaded; never throws. */

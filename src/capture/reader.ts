@@ -21,8 +21,12 @@ export interface ReadOptions {
   stream?: NodeJS.ReadableStream;
   /** Called once the capture's header has been read and the format is known. */
   onHeader?: (info: CaptureInfo) => void;
-  /** Called after each chunk with the bytes of the input read so far (compressed, for gzip) and its size if known. */
-  onProgress?: (inputBytes: number, inputSize: number | null) => void;
+  /**
+   * Called after each chunk with the bytes of the input read so far (compressed, for gzip), its
+   * size if known, and the bytes of an unfinished record waiting for the next chunk (0: the input
+   * so far ended at a record boundary).
+   */
+  onProgress?: (inputBytes: number, inputSize: number | null, pending: number) => void;
   /**
    * Asked after each chunk: a promise means the consumer's output is full (a slow pipe), and
    * reading waits for it, so memory does not grow with what the output has not taken yet.
@@ -100,7 +104,8 @@ async function* fileChunks(fh: FileHandle, chunkSize: number): AsyncGenerator<Bu
   }
 }
 
-function openError(file: string, e: unknown): SynscopeError {
+/** The one-line error for a file that cannot be opened or read. */
+export function openError(file: string, e: unknown): SynscopeError {
   const code = (e as NodeJS.ErrnoException).code;
   const why = code === 'ENOENT' ? 'no such file; check the path'
     : code === 'EACCES' || code === 'EPERM' ? 'permission denied; make it readable (chmod) or run as a user who can read it'
@@ -198,11 +203,14 @@ export async function readCapture(file: string, sink: PacketSink, opts: ReadOpti
 
   const rec = new CaptureRecord();
   const damage = new DamageReporter(info, name);
+  /** Stream offset of the first packet record (what came before it is headers). */
+  let firstRecordAt = -1;
   const timedSink: PacketSink = (r) => {
     let last = info.last;
     if (last === null) {
       info.first = [r.tsSec, r.tsNsec];
       last = info.last = [0, 0];
+      firstRecordAt = r.fileOffset;
     }
     last[0] = r.tsSec;
     last[1] = r.tsNsec;
@@ -210,6 +218,7 @@ export async function readCapture(file: string, sink: PacketSink, opts: ReadOpti
   };
   let parser: UnitParser | null = null;
   let deframer: Deframer | null = null;
+  let magic = 0;
   // The magic number may arrive split over several (decompressed) chunks: gather 4 bytes first.
   let head: Buffer | null = null;
   for await (let chunk of chunks) {
@@ -224,11 +233,12 @@ export async function readCapture(file: string, sink: PacketSink, opts: ReadOpti
       chunk = head;
       head = null;
       parser = pickParser(chunk, info, rec, timedSink, damage, name);
+      magic = chunk.readUInt32BE(0);
       deframer = new Deframer(parser);
     }
     info.bytesRead += chunk.length;
     deframer!.push(chunk);
-    opts.onProgress?.(inputBytes, input.size);
+    opts.onProgress?.(inputBytes, input.size, deframer!.pending);
     if (opts.drain) {
       const wait = opts.drain();
       if (wait) await wait;
@@ -253,13 +263,20 @@ export async function readCapture(file: string, sink: PacketSink, opts: ReadOpti
     throw new SynscopeError('ERR_CAPTURE_CORRUPT', info.warnings[info.warnings.length - 1] ?? `${name}: corrupt capture header`, { source: file, offset: 0 });
   }
   if (opts.onHeader) opts.onHeader(info);
+  // Records seen before the damage, for estimating what it cost.
+  const avg = info.packets > 0 && firstRecordAt >= 0 ? (deframer.consumed - firstRecordAt) / info.packets : 0;
+  // Bytes lost and their share, for a file of known size only (a stream's size is not known).
+  const share = (bytes: number) => (input.size !== null && info.compression === null && input.size > 0 ? ` (${bytes} bytes, ${((100 * bytes) / input.size).toFixed(1)}% of the file)` : '');
   if (!parser.stopped && deframer.pending > 0) {
     info.damaged = true;
-    damage.warn(deframer.consumed, `the file ends inside a record (${deframer.pending} bytes of it present); the last record was lost, ${info.packets} packets before it were analysed`);
+    damage.warn(deframer.consumed, cutMessage(deframer, info, magic, avg, share));
   }
   if (parser.stopped && input.size !== null && info.compression === null) {
     const lost = input.size - deframer.consumed;
-    if (lost > 0 && info.warnings.length > 0) info.warnings[info.warnings.length - 1] += ` (${lost} bytes, ${((100 * lost) / input.size).toFixed(1)}% of the file)`;
+    if (lost > 0 && info.warnings.length > 0) {
+      const about = avg > 0 ? `; about ${plural(Math.max(1, Math.round(lost / avg)), 'record')} lost, at the ${Math.round(avg)} bytes the ${plural(info.packets, 'record')} before it averaged` : '';
+      info.warnings[info.warnings.length - 1] += `${about}${share(lost)}`;
+    }
   }
   if (gzipError) {
     info.damaged = true;
@@ -283,4 +300,93 @@ function pickParser(first: Buffer, info: CaptureInfo, rec: CaptureRecord, sink: 
     `${name}: byte 0: not a pcap or pcapng capture (starts with ${head || 'nothing'}); give a file written by tcpdump, dumpcap or Wireshark, optionally gzip-compressed`,
     { source: info.file, offset: 0 },
   );
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * The warning for an input that ends inside a record: the last record cut off (a capture copied
+ * while it was written), or a record whose length field is corrupt and claims more than the rest
+ * of the file. Then the records after it are counted where they can be found (a chain of
+ * well-formed records running to the end), else estimated from the average size of those before.
+ */
+function cutMessage(d: Deframer, info: CaptureInfo, magic: number, avg: number, share: (bytes: number) => string): string {
+  const pending = d.pending;
+  const before = `${info.packets} packets before it were analysed`;
+  const counted = d.wanted > pending ? countAfterDamage(d.pendingBytes(), info, magic) : null;
+  const claims = d.wanted > 0 ? `record ${info.packets + 1} claims a length of ${d.wanted} bytes, but only ${pending} follow` : `the file ends inside a record (${pending} bytes of it present)`;
+  if (counted !== null && counted > 1) {
+    return `${claims}: its length is corrupt (well-formed records follow inside it); ${plural(counted, 'record')} lost${share(pending)}, ${before}`;
+  }
+  if (avg > 0 && pending > 2 * avg + 64) {
+    const n = Math.max(2, Math.round(pending / avg));
+    return `${claims}: its length is probably corrupt (the ${plural(info.packets, 'record')} before it averaged ${Math.round(avg)} bytes); about ${n} records lost${share(pending)}, ${before}`;
+  }
+  return `${d.wanted > 0 ? `the file ends inside a record (${pending} of its ${d.wanted} bytes present)` : `the file ends inside a record (${pending} bytes of it present)`}; the last record was lost, ${before}`;
+}
+
+const MAX_SCAN = 1 << 24;
+
+/**
+ * Records lost in `bytes` (a record whose length is wrong, and what follows it up to the end of
+ * the input): 1 for the damaged record plus the well-formed records found after it, when a chain
+ * of at least two of them (or one that ends exactly at the end) starts somewhere inside it and
+ * runs to the end; null when none is found.
+ */
+function countAfterDamage(bytes: Buffer, info: CaptureInfo, magic: number): number | null {
+  // Without a packet before the damage there is nothing to check records against: not counted.
+  if (!info.first || !info.last) return null;
+  if (info.format === 'pcapng') return countBlocks(bytes, info.byteOrder !== 'big-endian');
+  const le = info.byteOrder === 'little-endian';
+  const modified = magic === 0xa1b2cd34 || magic === 0x34cdb2a1;
+  const nanos = magic === 0xa1b23c4d || magic === 0x4d3cb2a1;
+  const hdr = modified ? 24 : 16;
+  const snap = Math.max(info.interfaces[0]?.snaplen ?? 0, 262144);
+  const lo = info.first[0] - 86400;
+  const hi = info.last[0] + 30 * 86400;
+  const u32 = (o: number) => (le ? bytes.readUInt32LE(o) : bytes.readUInt32BE(o));
+  const good = (o: number) => {
+    const sec = u32(o);
+    const frac = u32(o + 4);
+    const cap = u32(o + 8);
+    const orig = u32(o + 12);
+    // (A record of 0 bytes is nothing a capture holds: runs of zero bytes must not count as records.)
+    return sec >= lo && sec <= hi && frac < (nanos ? 1e9 : 1e6) && cap > 0 && cap <= snap && orig >= cap && orig <= 16 * 1024 * 1024;
+  };
+  const end = bytes.length;
+  for (let start = hdr; start + hdr <= end && start < MAX_SCAN; start++) {
+    let pos = start;
+    let n = 0;
+    while (end - pos >= hdr && good(pos)) {
+      const len = hdr + u32(pos + 8);
+      if (pos + len > end) { n++; pos = end; break; } // the last one cut off
+      pos += len;
+      n++;
+    }
+    if (pos === end && n >= 2) return 1 + n;
+  }
+  return null;
+}
+
+/** As countAfterDamage, for pcapng blocks (4-byte aligned, trailing length equal to the leading one). */
+function countBlocks(bytes: Buffer, le: boolean): number | null {
+  const u32 = (o: number) => (le ? bytes.readUInt32LE(o) : bytes.readUInt32BE(o));
+  const types = new Set([1, 2, 3, 4, 5, 6, 0xbad, 0x40000bad]);
+  const end = bytes.length;
+  for (let start = 12; start + 12 <= end && start < MAX_SCAN; start += 4) {
+    let pos = start;
+    let n = 0;
+    while (end - pos >= 12) {
+      const len = u32(pos + 4);
+      if (!types.has(u32(pos)) || len < 12 || len % 4 !== 0 || len > 16 * 1024 * 1024) break;
+      if (pos + len > end) { n++; pos = end; break; }
+      if (u32(pos + len - 4) !== len) break;
+      pos += len;
+      n++;
+    }
+    if (pos === end && n >= 2) return 1 + n;
+  }
+  return null;
 }

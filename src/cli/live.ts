@@ -21,13 +21,20 @@ import { SynscopeError } from '../errors.js';
 import { linkTypeName } from '../model/linktypes.js';
 import { isVerdict, type Verdict } from '../model/verdict.js';
 import type { AttemptReport, Report } from '../report/model.js';
-import { formatTable } from '../report/table.js';
-import { endpointToString, parseIp } from '../util/ip.js';
+import { formatTable, plural } from '../report/table.js';
+import { endpointToString } from '../util/ip.js';
+import { checkHosts, checkNotFormat, collectList, outputWidth, parseGrace, parsePorts, usage } from './args.js';
+
+function fmtSec(n: number): string {
+  return String(Math.round(n * 1000) / 1000);
+}
 
 const TICK_MS = 200;
 
 interface LiveCliOptions {
   interface: string;
+  filter?: string;
+  answerGrace: string;
   format: 'table' | 'ndjson';
   duration?: string;
   count?: string;
@@ -49,9 +56,11 @@ export function registerLive(program: Command): void {
   program
     .command('live')
     .description('capture on an interface and print each connection attempt\'s verdict the moment it is decided (refusals at once, silent drops after the handshake timeout); summary on Ctrl-C, SIGTERM, --duration or --count')
-    .argument('[filter...]', 'BPF capture filter (pcap-filter(7)) replacing the default one; keep ICMP errors in it (e.g. "tcp port 443 or icmp or icmp6")')
+    .usage('[options] -i <iface> [expression]')
+    .argument('[expression...]', 'capture filter (pcap-filter(7)) replacing the default one, as in tcpdump -i IFACE [expression]; the same as -f. Keep ICMP errors in it (e.g. "tcp port 443 or icmp or icmp6")')
     .requiredOption('-i, --interface <iface>', 'interface to capture on (`synscope devices` lists them; `any` for all on Linux)')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'ndjson']).default('table'))
+    .option('-f, --filter <expression>', 'capture filter (pcap-filter(7)), as tshark -f: replaces the default one (keep "or icmp or icmp6" in it)')
+    .addOption(new Option('-F, --format <format>', 'output format').choices(['table', 'ndjson']).default('table'))
     .option('--duration <seconds>', 'stop after this many seconds')
     .option('-c, --count <packets>', 'stop after this many captured packets')
     .option('-w, --write <file>', 'also write every analysed packet (every captured one, unless the queue shed some) to this file, flushed as packets arrive: classic pcap with nanosecond timestamps, or pcapng if the name ends in .pcapng (then with the capture\'s end time in an interface statistics block)')
@@ -59,10 +68,12 @@ export function registerLive(program: Command): void {
     .option('-B, --buffer-size <KiB>', 'libpcap kernel ring in KiB; each packet takes a ~64 KiB slot, so the default holds 512 (raise it for bursty hosts)', String(DEFAULT_BUFFER_SIZE / 1024))
     .option('--queue <packets>', 'packets held between capture and analysis; when the analysis falls behind and the queue is full, packets are shed (counted in the summary) instead of using more memory', String(DEFAULT_QUEUE_SLOTS))
     .option('--full', `capture every TCP and ICMP packet ("${FULL_FILTER}") instead of the cheap default filter`)
-    .option('--handshake-timeout <seconds>', 'seconds without any answer before an attempt counts as filtered', '3')
-    .option('--max-attempts <n>', 'most attempts held in memory at once (a SYN flood beyond it is decided early, with a warning)')
-    .option('--host <ip...>', 'only attempts from or to these addresses')
-    .option('--port <port...>', 'only attempts to these server ports (also narrows the default capture filter)')
+    .option('-n', 'accepted for tcpdump habits and ignored: synscope never resolves names (addresses and ports are always numeric)')
+    .option('--handshake-timeout <seconds>', 'seconds without any answer before an attempt counts as filtered (it prints about 1 s later: twice the answer grace)', '3')
+    .option('--answer-grace <seconds>', 'seconds a RST or ICMP error waits for a racing SYN-ACK before its verdict prints (an unanswered attempt waits the handshake timeout plus twice this)', '0.5')
+    .option('--max-attempts <n>', 'most attempts held in memory at once (a SYN flood beyond it is decided early, with a warning)', '100000')
+    .option('--host <ip>', 'only attempts from or to this address or prefix (203.0.113.20, 203.0.113.0/24, 2001:db8:2::/64); repeat it or give a comma list', collectList)
+    .option('--port <port>', 'only attempts to this server port (also narrows the default capture filter); repeat it or give a comma list', collectList)
     .option('-Z, --relinquish-privileges <user>', 'after opening the interface (and the -w file), switch to this user, as tcpdump -Z does')
     .option('--fail-on <verdicts>', 'exit with status 1 if any attempt has one of these verdicts (comma-separated)')
     .option('--no-hints', 'table format: leave out the next-step commands')
@@ -71,8 +82,13 @@ export function registerLive(program: Command): void {
   program
     .command('devices')
     .description('list the interfaces live capture can use, with their addresses')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action((o: { format: 'text' | 'json' }) => {
+    .addOption(new Option('-F, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('-f <value>', 'tshark\'s capture filter; devices takes none').hideHelp())
+    .action((o: { format: 'text' | 'json'; f?: string }) => {
+      if (o.f !== undefined) {
+        checkNotFormat(o.f);
+        throw usage('devices takes no capture filter (-f); give it to synscope live -i IFACE -f EXPR');
+      }
       const devices = listDevices();
       if (o.format === 'json') {
         process.stdout.write(`${JSON.stringify(devices, null, 2)}\n`);
@@ -85,10 +101,6 @@ export function registerLive(program: Command): void {
         process.stdout.write(`${d.name.padEnd(width)}  ${addrs || '-'}${notes ? `  (${notes})` : ''}\n`);
       }
     });
-}
-
-function usage(message: string): SynscopeError {
-  return new SynscopeError('ERR_USAGE', message);
 }
 
 function positiveNumber(text: string | undefined, what: string): number | undefined {
@@ -166,7 +178,7 @@ function attemptLine(a: AttemptReport, width: number, revises?: Verdict): string
 }
 
 function captureLine(h: LiveHandle, st: LiveStats, file: string | undefined): string {
-  const parts = [`${st.packets} packets captured on ${h.iface}`];
+  const parts = [`${st.packets} packet${st.packets === 1 ? "" : "s"} captured on ${h.iface}`];
   if (st.truncated) parts.push(`${st.truncated} cut by the snap length ${h.snaplen}`);
   if (st.shed) parts.push(`${st.shed} shed (${st.shedSyn} of them SYNs) because the analysis fell behind, ${st.analysed} analysed`);
   parts.push(st.drops === null ? st.dropsNote : `${st.drops} dropped by libpcap/the kernel`);
@@ -195,17 +207,18 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
   if (!Number.isInteger(queueSlots) || queueSlots < 1 || queueSlots > 1_048_576) throw usage(`--queue takes a number of packets, 1..1048576, not "${o.queue}"`);
   const bufKiB = Number(o.bufferSize);
   if (!Number.isInteger(bufKiB) || bufKiB < 64 || bufKiB > 2 * 1024 * 1024 - 1) throw usage(`--buffer-size takes KiB, 64..2097151, not "${o.bufferSize}"`);
-  const ports = (o.port ?? []).map((p) => {
-    const n = Number(p);
-    if (!Number.isInteger(n) || n < 0 || n > 65535) throw usage(`--port takes port numbers 0-65535, not "${p}"`);
-    return n;
-  });
-  for (const h of o.host ?? []) if (!parseIp(h)) throw usage(`--host takes IPv4 or IPv6 addresses, not "${h}"`);
+  const ports = parsePorts(o.port);
+  checkHosts(o.host);
+  const grace = parseGrace(o.answerGrace);
+  checkNotFormat(o.filter);
   const failOn = parseVerdicts(o.failOn);
   const dropTo = o.relinquishPrivileges ? { user: o.relinquishPrivileges, ...lookupUser(o.relinquishPrivileges) } : null;
 
   // The capture filter: the user's replaces the default (as with tcpdump); --port narrows the default.
-  const userFilter = filterWords.join(' ').trim();
+  const positional = filterWords.join(' ').trim();
+  if (positional && o.filter !== undefined) throw usage(`the capture filter is given twice (-f "${o.filter}" and "${positional}"): give it once, quoted after -f (-f "${o.filter} ${positional}") or after the options`);
+  const userFilter = (o.filter ?? positional).trim();
+  if (o.filter !== undefined && !userFilter) throw usage('-f needs a capture filter (pcap-filter(7)), e.g. -f "tcp port 443 or icmp or icmp6"');
   let filter: string;
   let filterText: string;
   if (userFilter) {
@@ -238,9 +251,12 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
   };
   const line = (obj: unknown) => out(`${JSON.stringify(obj)}\n`);
   const flowWidth = 47;
+  /** Warnings already printed on stderr as they came (table form), not printed again with the summary. */
+  const warned = new Set<string>();
   const an = new Analysis({
     collect: false,
     handshakeTimeout: timeout,
+    answerGrace: grace,
     ...(maxAttempts !== undefined ? { maxAttempts } : {}),
     hosts: o.host,
     ports,
@@ -255,7 +271,10 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
     },
     onWarning: (w) => {
       if (ndjson) line({ type: 'warning', message: w });
-      else process.stderr.write(`synscope: warning: ${w}\n`);
+      else {
+        warned.add(w);
+        process.stderr.write(`synscope: warning: ${w}\n`);
+      }
     },
   });
   an.beginFile(o.write ?? `live:${o.interface}`);
@@ -355,7 +374,7 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
   if (handle.immediate === null) {
     process.stderr.write('synscope: note: on this platform synscope cannot tell whether libpcap hands packets over at once (immediate mode); if it buffers them, their delivery-time stamps are late by up to the 1 s buffer timeout\n');
   }
-  process.stderr.write(`synscope: capturing on ${o.interface} (${linkTypeName(handle.linkType)}), filter: ${filterText}; handshake timeout ${timeout} s; times are UTC; stop with Ctrl-C\n`);
+  process.stderr.write(`synscope: capturing on ${o.interface} (${linkTypeName(handle.linkType)}), filter: ${filterText}; handshake timeout ${timeout} s (unanswered SYNs print ${fmtSec(timeout + 2 * grace)} s after the first), answer grace ${fmtSec(grace)} s; times are UTC; stop with Ctrl-C\n`);
   if (userFilter && !/icmp/i.test(userFilter)) {
     process.stderr.write('synscope: note: the capture filter has no icmp term, so ICMP rejections (rejected, unreachable) cannot be seen; add "or icmp or icmp6"\n');
   }
@@ -415,8 +434,10 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
       },
     });
   } else {
-    out(formatTable(report, { hints: o.hints, width: process.stdout.columns }));
+    out(formatTable(report, { hints: o.hints, width: outputWidth(), warnings: false }));
     out(captureLine(handle, st, o.write));
+    flushOut();
+    for (const w of report.summary.warnings) if (!warned.has(w)) process.stderr.write(`synscope: warning: ${w}\n`);
   }
   flushOut();
   if (failure) throw failure;
@@ -425,7 +446,7 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
     const hitVerdicts = failOn.filter((v) => report.summary.verdicts[v]);
     const hits = hitVerdicts.reduce((n, v) => n + (report.summary.verdicts[v] ?? 0), 0);
     if (hits) {
-      process.stderr.write(`synscope: ${hits} attempt(s) with ${hitVerdicts.join(', ')} (--fail-on ${failOn.join(',')})\n`);
+      process.stderr.write(`synscope: ${plural(hits, 'attempt')} with ${hitVerdicts.join(', ')} (--fail-on ${failOn.join(',')})\n`);
       process.exitCode = 1;
       return;
     }

@@ -13,16 +13,17 @@ import { dirname, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
 import { analyze } from '../analyze.js';
-import { expandInputs, inputBytes } from '../capture/inputs.js';
+import { expandInputSet, inputBytes } from '../capture/inputs.js';
 import { fileInfo } from '../info/info.js';
 import { isVerdict, type Verdict } from '../model/verdict.js';
 import { compareExpect, formatExpect, parseExpect } from '../report/expect.js';
 import { formatInfoText } from '../report/info-text.js';
-import { formatTable } from '../report/table.js';
+import { formatTable, plural } from '../report/table.js';
 import { JsonReportWriter, jsonThreads, ParallelJsonReportWriter } from '../report/json-stream.js';
 import { Progress } from './progress.js';
 import { registerLive } from './live.js';
-import { parseIp } from '../util/ip.js';
+import { checkHosts, checkNotFormat, collectList, oneLineUsageErrors, outputWidth, parseGrace, parsePorts, splitInputs, usage } from './args.js';
+import { makePacketFilter, type CliPacketFilter } from './filter-arg.js';
 
 const debug = process.argv.includes('--debug');
 
@@ -37,6 +38,8 @@ function fail(err: unknown): never {
   process.exit(2);
 }
 
+const FILES_HELP = 'capture files (pcap or pcapng, optionally gzip-compressed), directories (every capture in them) or quoted patterns (\'ring/cap.pcap*\', the files of tcpdump -C / -G); - reads standard input (from tcpdump -w -, give tcpdump -U so that packets arrive as they are captured)';
+
 export function buildProgram(): Command {
   const program = new Command();
   program
@@ -44,18 +47,24 @@ export function buildProgram(): Command {
     .description('Why did connect() fail? Reads TCP handshakes from captures or live traffic and tells a refused connection from a firewall drop or an overflowing listen backlog.')
     .version('0.1.0')
     .option('--debug', 'show stack traces for errors')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
   program
     .command('info')
     .description('describe capture files: format, link types, precision, time span, and counts of SYN, SYN-ACK, RST and ICMP unreachable packets')
-    .argument('<file...>', 'pcap or pcapng files (optionally gzip-compressed), directories or patterns; - reads standard input')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (files: string[], opts: { format: 'text' | 'json' }) => {
+    .argument('<file...>', FILES_HELP)
+    .addOption(new Option('-F, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('-f <value>', 'tshark\'s capture filter; info takes none').hideHelp())
+    .action(async (files: string[], opts: { format: 'text' | 'json'; f?: string }) => {
+      if (opts.f !== undefined) {
+        checkNotFormat(opts.f);
+        throw usage('info reads no capture filter (-f); describe the whole file, or use synscope analyze FILE EXPR');
+      }
       if (files.filter((f) => f === '-').length > 1) throw new SynscopeError('ERR_USAGE', 'standard input (-) can be named only once');
+      const set = await expandInputSet(files);
+      for (const w of set.warnings) process.stderr.write(`synscope: warning: ${w}\n`);
       const infos = [];
-      for (const f of await expandInputs(files)) infos.push(await fileInfo(f));
+      for (const f of set.files) infos.push(await fileInfo(f));
       if (opts.format === 'json') process.stdout.write(`${JSON.stringify(infos.length === 1 ? infos[0] : infos, null, 2)}\n`);
       else process.stdout.write(formatInfoText(infos));
       for (const i of infos) for (const w of i.warnings) if (opts.format === 'json') process.stderr.write(`synscope: warning: ${w}\n`);
@@ -64,31 +73,38 @@ export function buildProgram(): Command {
   program
     .command('analyze')
     .description('give every TCP connection attempt in the captures a verdict (established, refused, forged-reset, rejected, unreachable, filtered, backlog-drop, aborted, incomplete), with evidence and next steps')
-    .argument('<file...>', 'pcap or pcapng files (optionally gzip-compressed), analysed as one capture in the order given; - reads standard input')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json', 'ndjson']).default('table'))
+    .usage('[options] <file...> [expression]\n       synscope analyze [options] -r <file> [-r <file>...] [expression]')
+    .argument('[file...]', `${FILES_HELP}. Several are one capture, merged in the time order of their first packets (not the order given), so an attempt spanning two files gets one verdict. Words after the files that name no file are a capture-filter expression (pcap-filter(7)), as in tcpdump -r FILE [expression]: only matching packets are analysed`)
+    .option('-r, --read <file>', 'read this capture, as tcpdump -r (repeat it for several); every word after the options is then the capture-filter expression', collectList)
+    .option('-f, --filter <expression>', 'capture-filter expression (pcap-filter(7)), as tshark -f: only packets it matches are analysed; the same as the expression after the files')
+    .addOption(new Option('-F, --format <format>', 'output format').choices(['table', 'json', 'ndjson']).default('table'))
     .option('-d, --details', 'table format: also list every attempt with its reason and frames')
+    .option('-n', 'accepted for tcpdump habits and ignored: synscope never resolves names (addresses and ports are always numeric)')
+    .option('--host <ip>', 'only attempts from or to this address or prefix (203.0.113.20, 203.0.113.0/24, 2001:db8:2::/64); repeat it or give a comma list', collectList)
+    .option('--port <port>', 'only attempts to this server port; repeat it or give a comma list', collectList)
     .option('--fail-on <verdicts>', 'exit with status 1 if any attempt has one of these verdicts (comma-separated)')
     .option('--expect <file>', 'compare the verdicts with an expected-verdicts file; exit 1 with a diff when they differ')
     .option('--write-expect <file>', 'write the verdicts as an expected-verdicts file (for --expect later)')
-    .option('--host <ip...>', 'only attempts from or to these addresses')
-    .option('--port <port...>', 'only attempts to these server ports')
+    .option('--strict', 'exit with status 2 (after the report) when an input is damaged or cut off, and fail on a file of a directory or pattern that cannot be read instead of skipping it')
     .option('--handshake-timeout <seconds>', 'seconds without any answer before an attempt counts as filtered', '3')
+    .option('--answer-grace <seconds>', 'seconds a RST or ICMP error waits for a racing SYN-ACK before it decides the verdict (an unanswered attempt waits the handshake timeout plus twice this)', '0.5')
     .option('--no-hints', 'table format: leave out the next-step commands')
     .option('-q, --quiet', 'no progress display on the terminal')
-    .option('--max-attempts <n>', 'most attempts held undecided at once (a SYN flood beyond it is decided early, with a warning)')
+    .option('--max-attempts <n>', 'most attempts held undecided at once (a SYN flood beyond it is decided early, with a warning)', '100000')
     .addOption(new Option('--workers <n>', 'json format: 2 writes the attempts\' JSON in a second thread while the analysis goes on (same output); auto: 2 for inputs of 64 MB or more on a machine with two or more CPUs').choices(['auto', '1', '2']).default('auto'))
-    .action(async (files: string[], o: AnalyzeCliOptions) => {
+    .action(async (words: string[], o: AnalyzeCliOptions) => {
+      checkNotFormat(o.filter);
+      const { inputs: files, expression } = await splitInputs(words, o.read ?? [], o.filter);
       if (files.filter((f) => f === '-').length > 1) throw new SynscopeError('ERR_USAGE', 'standard input (-) can be named only once');
       if (o.workers === '2' && o.format !== 'json') throw new SynscopeError('ERR_USAGE', `--workers 2 speeds up --format json only; leave it out with --format ${o.format}`);
       const failOn = parseVerdictList(o.failOn);
       const timeout = Number(o.handshakeTimeout);
       if (!Number.isFinite(timeout) || timeout <= 0) throw new SynscopeError('ERR_USAGE', `--handshake-timeout must be a number of seconds above 0, not "${o.handshakeTimeout}"`);
-      const ports = (o.port ?? []).map((p) => {
-        const n = Number(p);
-        if (!Number.isInteger(n) || n < 0 || n > 65535) throw new SynscopeError('ERR_USAGE', `--port takes port numbers 0-65535, not "${p}"`);
-        return n;
-      });
-      for (const h of o.host ?? []) if (!parseIp(h)) throw new SynscopeError('ERR_USAGE', `--host takes IPv4 or IPv6 addresses, not "${h}"`);
+      const grace = parseGrace(o.answerGrace);
+      const ports = parsePorts(o.port);
+      checkHosts(o.host);
+      const maxAttempts = positiveInt(o.maxAttempts, '--max-attempts');
+      const packetFilter = expression === null ? undefined : { expression, ...bound(makePacketFilter(expression)) };
       const expected = o.expect ? parseExpect(await readText(o.expect), o.expect) : null;
       // Fail before the analysis, not after the report, when the expected-verdicts file cannot be written.
       if (o.writeExpect) {
@@ -106,13 +122,19 @@ export function buildProgram(): Command {
       // Every attempt is kept only when something needs the list; otherwise memory stays bounded.
       const collect = Boolean(expected || o.writeExpect || o.details);
       const progress = Progress.wanted(o.quiet) ? new Progress() : null;
+      /** Inputs whose reading stopped at damage (for --strict). */
+      const damaged: string[] = [];
       const report = await analyze(files, {
         onProgress: progress ? (p) => progress.update(p) : undefined,
         handshakeTimeout: timeout,
-        maxAttempts: o.maxAttempts === undefined ? undefined : positiveInt(o.maxAttempts, '--max-attempts'),
+        answerGrace: grace,
+        maxAttempts,
         hosts: o.host,
         ports,
         collect,
+        strict: o.strict,
+        packetFilter,
+        onInput: (info) => { if (info.damaged) damaged.push(info.file); },
         onAttempt: ndjson ? (a) => line({ type: 'attempt', ...a }) : undefined,
         // A later packet changed an attempt already written: the whole attempt again (CONTRACT.md).
         onRevision: ndjson ? (a, previous) => line({ type: 'attempt', ...a, revises: true, previousVerdict: previous }) : undefined,
@@ -127,7 +149,9 @@ export function buildProgram(): Command {
       } else if (json) {
         await json.end(report.endpoints, report.summary);
       } else {
-        process.stdout.write(formatTable(report, { details: o.details, hints: o.hints, width: process.stdout.columns }));
+        process.stdout.write(formatTable(report, { details: o.details, hints: o.hints, width: outputWidth(), warnings: false }));
+        // Warnings go to stderr in table form: the table on stdout stays what a script reads.
+        for (const w of report.summary.warnings) process.stderr.write(`synscope: warning: ${w}\n`);
       }
       if (o.writeExpect) {
         try {
@@ -140,7 +164,7 @@ export function buildProgram(): Command {
       if (expected) {
         const diffs = compareExpect(expected, report.attempts);
         if (diffs.length) {
-          process.stderr.write(`synscope: verdicts differ from ${o.expect} (${diffs.length} difference(s)):\n${diffs.map((d) => `  ${d}\n`).join('')}`);
+          process.stderr.write(`synscope: verdicts differ from ${o.expect} (${plural(diffs.length, 'difference')}):\n${diffs.map((d) => `  ${d}\n`).join('')}`);
           status = 1;
         } else if (!ndjson && o.format !== 'json') process.stderr.write(`synscope: all ${expected.length} attempts match ${o.expect}\n`);
       }
@@ -148,28 +172,42 @@ export function buildProgram(): Command {
         const hit = failOn.filter((v) => (report.summary.verdicts[v] ?? 0) > 0);
         if (hit.length) {
           const n = hit.reduce((sum, v) => sum + (report.summary.verdicts[v] ?? 0), 0);
-          process.stderr.write(`synscope: ${n} attempt(s) with ${hit.join(', ')} (--fail-on ${failOn.join(',')})\n`);
+          process.stderr.write(`synscope: ${plural(n, 'attempt')} with ${hit.join(', ')} (--fail-on ${failOn.join(',')})\n`);
           status = 1;
         }
+      }
+      if (o.strict && damaged.length) {
+        process.stderr.write(`synscope: --strict: ${damaged.length === 1 ? `${damaged[0]} is` : `${damaged.length} inputs are`} damaged or cut off (${damaged.length === 1 ? 'its warning says' : 'the warnings say'} where); the report covers the packets before the damage\n`);
+        status = 2;
       }
       process.exitCode = status;
     });
 
   registerLive(program);
+  oneLineUsageErrors(program);
   return program;
 }
 
+/** The filter's matches() as a function of its own (callable without its object). */
+function bound(f: CliPacketFilter): CliPacketFilter {
+  return { matches: f.matches.bind(f) };
+}
+
 interface AnalyzeCliOptions {
+  read?: string[];
+  filter?: string;
   format: 'table' | 'json' | 'ndjson';
   details?: boolean;
   failOn?: string;
   expect?: string;
   writeExpect?: string;
+  strict?: boolean;
   host?: string[];
   port?: string[];
   handshakeTimeout: string;
+  answerGrace: string;
   hints: boolean;
-  maxAttempts?: string;
+  maxAttempts: string;
   quiet?: boolean;
   workers: 'auto' | '1' | '2';
 }

@@ -59,6 +59,10 @@ export interface Summary {
   warnings: string[];
   files: string[];
   handshakeTimeoutSec: number;
+  /** With a packet filter (a capture-filter expression): packets it left out, not analysed (of `packets` read). */
+  filteredOut?: number;
+  /** With a packet filter: its expression (when known) and the packets it kept (`packets - filteredOut`). */
+  filter?: { expression?: string; kept: number };
 }
 
 export interface Report {
