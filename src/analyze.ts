@@ -66,9 +66,15 @@ export interface AnalyzeOptions extends EngineOptions {
    * Only the packets this filter matches are analysed (the command line's capture-filter
    * expression, `synscope analyze cap.pcap 'tcp port 443'`): called right after decoding with the
    * record and the decoded packet (both reused for the next packet); the others are counted in
-   * `summary.filteredOut`. `expression` (optional) is named in the summary.
+   * `summary.filteredOut`. `expression` (optional) is named in the summary. With `matchesFrame`,
+   * an ICMP error the filter leaves out is kept when the packet it quotes matches (read as raw IP):
+   * `'tcp port 8083'` must not turn a REJECT's port-unreachable into an unanswered SYN.
    */
-  packetFilter?: { matches(rec: CaptureRecord, p: DecodedPacket): boolean; readonly expression?: string };
+  packetFilter?: {
+    matches(rec: CaptureRecord, p: DecodedPacket): boolean;
+    matchesFrame?(buf: Buffer, off: number, caplen: number, origLen: number, linkType: number): boolean;
+    readonly expression?: string;
+  };
   /**
    * A file that a directory or a pattern names and that cannot be read (permission denied, not a
    * capture, a cut header) fails the analysis (exit 2 on the command line) instead of being
@@ -90,6 +96,9 @@ export interface AnalyzeOptions extends EngineOptions {
    */
   onInput?: (info: CaptureInfo) => void;
 }
+
+/** Raw IP (LINKTYPE_RAW): how a quoted packet is handed to the packet filter. */
+const LINKTYPE_RAW = 101;
 
 /** Decided attempts held for their final report at most; beyond it they are reported at once. */
 const MAX_PENDING = 20_000;
@@ -189,7 +198,8 @@ export class Analysis {
     if (this.fileIndex >= 0) this.lastFrame = this.frameBase[this.fileIndex] + rec.frame;
     if (this.baseSec < 0) this.baseSec = rec.tsSec;
     const p = this.decoder.decode(rec.buf, rec.off, rec.caplen, rec.origLen, rec.linkType);
-    if (this.opts.packetFilter !== undefined && !this.opts.packetFilter.matches(rec, p)) {
+    const pf = this.opts.packetFilter;
+    if (pf !== undefined && !pf.matches(rec, p) && !this.quoteMatches(pf, rec, p)) {
       this.filteredOut++;
       return;
     }
@@ -224,6 +234,15 @@ export class Analysis {
 
   private noteUnreached(reason: string): void {
     this.unreached.set(reason, (this.unreached.get(reason) ?? 0) + 1);
+  }
+
+  /** An ICMP error whose quoted packet (raw IP, as far as it was quoted) the filter matches. */
+  private quoteMatches(pf: NonNullable<AnalyzeOptions['packetFilter']>, rec: CaptureRecord, p: DecodedPacket): boolean {
+    if (pf.matchesFrame === undefined || !p.hasIcmp || !p.icmp.quotes || p.quotedIp.version === 0) return false;
+    const off = p.quotedIp.off;
+    const len = rec.off + rec.caplen - off;
+    // (The filter's own decoder reads it: `p` stays this packet's decoding.)
+    return len > 0 && pf.matchesFrame(rec.buf, off, len, len, LINKTYPE_RAW);
   }
 
   /** Moves the clock without a packet (live capture: time passes while nothing arrives). */

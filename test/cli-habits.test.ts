@@ -128,6 +128,13 @@ test('expression "host 203.0.113.99" keeps one attempt; the summary line says wh
   assert.equal(summary.filteredOut, doc.summary.filteredOut);
 });
 
+test('an expression on TCP ports keeps the ICMP errors quoting matching packets: a REJECT stays rejected, not filtered', { skip: noEngine }, () => {
+  const doc = json(run(['analyze', fixture, 'tcp port 8083 or tcp port 8085', '--format', 'json']));
+  assert.deepEqual(doc.attempts.map((a) => [a.server.port, a.verdict]), [[8083, 'rejected'], [8085, 'rejected']]);
+  // (tcpdump's own filter would drop the port-unreachable: its outer header is ICMP, not TCP.)
+  assert.deepEqual(doc.summary.verdicts, { rejected: 2 });
+});
+
 test('a bad expression: one line, exit 2', { skip: noEngine }, () => {
   const r = run(['analyze', fixture, 'tcp port']);
   assert.equal(r.status, 2);

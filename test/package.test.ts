@@ -5,7 +5,8 @@
  * npm's cache where it can), and there:
  *   - the tarball holds the build, the bin, the docs and LICENSE, and no tests, fixtures, benchmarks,
  *     TypeScript sources or CI files;
- *   - `npx synscope analyze fixtures/basic-v4-client.pcap --format json` prints what this tree's
+ *   - `npx synscope analyze fixtures/basic-v4-client.pcap --format json` (and with the expression
+ *     'tcp port 8081' after the file) prints what this tree's
  *     own CLI prints;
  *   - `import { analyze } from 'synscope'` (ESM) and `require('synscope')` (CommonJS, Node's
  *     require(esm)) work and give the same module;
@@ -170,6 +171,9 @@ describe('npm package', { timeout: 300_000 }, () => {
     assert.equal(r.stdout, expectedJson, 'the installed CLI prints what this tree\'s CLI prints');
     const report = JSON.parse(r.stdout) as { attempts: { server: { port: number }; verdict: string }[] };
     assert.equal(report.attempts.find((a) => a.server.port === 8081)?.verdict, 'refused');
+    // A capture-filter expression after the file, as tcpdump -r FILE EXPR (no native code needed).
+    const f = ok(run('npx', ['synscope', 'analyze', fixtureRel, 'tcp port 8081', '--format', 'json'], app), 'npx synscope analyze FILE EXPR');
+    assert.deepEqual((JSON.parse(f.stdout) as { attempts: { verdict: string }[] }).attempts.map((a) => a.verdict), ['refused', 'refused', 'refused']);
   });
 
   it('ESM import and CommonJS require give the same module and report', () => {
@@ -255,6 +259,8 @@ describe('npm package', { timeout: 300_000 }, () => {
         assert.match(version, new RegExp(`^v${major}\\.`), `PATH gives ${version}`);
         const cli = ok(run('npx', ['synscope', 'analyze', fixtureRel, '--format', 'json'], app, env(node.bin)), `npx synscope on Node ${major}`);
         assert.equal(cli.stdout, expectedJson);
+        const filtered = ok(run('npx', ['synscope', 'analyze', fixtureRel, 'tcp port 8081', '--format', 'json'], app, env(node.bin)), `npx synscope FILE EXPR on Node ${major}`);
+        assert.equal((JSON.parse(filtered.stdout) as { attempts: unknown[] }).attempts.length, 3);
         const esm = JSON.parse(ok(run(node.bin, ['esm.mjs', fixtureRel], app), `esm.mjs on Node ${major}`).stdout);
         const cjsRun = ok(run(node.bin, ['cjs.cjs', fixtureRel], app), `cjs.cjs on Node ${major}`);
         assert.equal(cjsRun.stderr, '', `require(esm) printed a warning on Node ${major}`);

@@ -23,7 +23,8 @@ import { JsonReportWriter, jsonThreads, ParallelJsonReportWriter } from '../repo
 import { Progress } from './progress.js';
 import { registerLive } from './live.js';
 import { checkHosts, checkNotFormat, collectList, oneLineUsageErrors, outputWidth, parseGrace, parsePorts, splitInputs, usage } from './args.js';
-import { makePacketFilter, type CliPacketFilter } from './filter-arg.js';
+import { makePacketFilter } from './filter-arg.js';
+import type { PacketFilter } from '../filter/filter.js';
 
 const debug = process.argv.includes('--debug');
 
@@ -189,8 +190,8 @@ export function buildProgram(): Command {
 }
 
 /** The filter's matches() as a function of its own (callable without its object). */
-function bound(f: CliPacketFilter): CliPacketFilter {
-  return { matches: f.matches.bind(f) };
+function bound(f: PacketFilter): Pick<PacketFilter, 'matches' | 'matchesFrame'> {
+  return { matches: f.matches.bind(f), matchesFrame: f.matchesFrame.bind(f) };
 }
 
 interface AnalyzeCliOptions {
