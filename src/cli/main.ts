@@ -136,9 +136,9 @@ export function buildProgram(): Command {
         strict: o.strict,
         packetFilter,
         onInput: (info) => { if (info.damaged) damaged.push(info.file); },
-        onAttempt: ndjson ? (a) => line({ type: 'attempt', ...a }) : undefined,
-        // A later packet changed an attempt already written: the whole attempt again (CONTRACT.md).
-        onRevision: ndjson ? (a, previous) => line({ type: 'attempt', ...a, revises: true, previousVerdict: previous }) : undefined,
+        // A file has its whole future on disk: each attempt is written once, with its final verdict,
+        // so the lines agree with the summary without revisions (live writes early and revises).
+        onFinal: ndjson ? (a) => line({ type: 'attempt', ...a }) : undefined,
         jsonWriter: json ?? undefined,
         drain: json instanceof ParallelJsonReportWriter ? () => json.room() ?? stdoutRoom() : stdoutRoom,
         onWarning: ndjson ? (w) => line({ type: 'warning', message: w }) : undefined,
