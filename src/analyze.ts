@@ -455,7 +455,7 @@ export async function analyze(files: string | string[], opts: AnalyzeOptions = {
 }
 
 /** Standard input or a path that is not a regular file (a pipe, FIFO, socket or terminal). */
-function isPipe(file: string): boolean {
+export function isPipe(file: string): boolean {
   try {
     const st = file === '-' ? fstatSync(0) : statSync(file);
     return !st.isFile() && !st.isDirectory();

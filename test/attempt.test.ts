@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Attempt, AttemptPool } from '../src/handshake/attempt.js';
-import { evidenceFrames } from '../src/handshake/classify.js';
+import { evidenceFrames } from '../src/verdict/flags.js';
 import { FlowKey } from '../src/flow/table.js';
 import { mulberry32 } from './helpers/prng.js';
 

@@ -10,7 +10,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyze } from '../src/analyze.js';
@@ -260,7 +260,12 @@ test('--answer-grace: a SYN-ACK 3.8 s after the SYN is in time with the default 
   assert.equal(short[0]!.verdict, 'established');
   assert.ok(short[0]!.flags.includes('late-answer'), JSON.stringify(short[0]));
   const nd = run(['analyze', p, '--answer-grace', '0.1', '--format', 'ndjson']).stdout.trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(nd.filter((l) => l.type === 'attempt').map((l) => l.verdict), ['filtered', 'established'], 'decided filtered at 3.2 s, then revised');
+  assert.deepEqual(nd.filter((l) => l.type === 'attempt').map((l) => [l.verdict, l.flags.includes('late-answer')]), [['established', true]], 'a file: one line, the final verdict');
+  // Read from a pipe, lines come as they are decided: filtered at 3.2 s, then revised.
+  const piped = run(['analyze', '-', '--answer-grace', '0.1', '--format', 'ndjson'], { input: readFileSync(p) }).stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(piped.filter((l) => l.type === 'attempt').map((l) => [l.verdict, l.revises ?? false]), [['filtered', false], ['established', true]]);
+  assert.equal(piped.at(-1).type, 'summary');
+  assert.deepEqual(piped.at(-1).verdicts, { established: 1 });
   oneLine(run(['analyze', p, '--answer-grace', '-1']), /--answer-grace takes seconds from 0 to 60, not "-1"/);
   oneLine(run(['live', '-i', 'lo', '--answer-grace', 'x'], { env: noCapEnv() }), /--answer-grace takes seconds from 0 to 60, not "x"/);
   oneLine(run(['live', '-i', 'lo', '--answer-grace', '0.2'], { env: noCapEnv() }), /live capture needs the cap module/);

@@ -4,7 +4,7 @@
  * writer to exit. A real pipe into the real binary: a SYN is written, stdin stays open, and the
  * `filtered` line must come after the handshake timeout (plus twice the answer grace).
  */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { PcapWriter } from '../src/capture/writer.js';
@@ -15,9 +15,15 @@ function syn(w: PcapWriter, sec: number, sport: number, dport: number): void {
   w.writePacket(sec, 0, tcp4({ src: '198.51.100.10', dst: '203.0.113.20', sport, dport, seq: 1000 + sport, flags: 'S' }));
 }
 
+/** Children still running when the tests end (one failed with stdin open): killed, so the file ends. */
+const children = new Set<ReturnType<typeof spawn>>();
+after(() => { for (const c of children) c.kill(); });
+
 /** Spawns `synscope analyze - --format ndjson ...args`, writes `first`, and collects lines with their arrival times (s). */
 function piped(args: string[]) {
   const child = spawn(process.execPath, [bin, 'analyze', '-', '--format', 'ndjson', ...args], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+  children.add(child);
+  child.on('close', () => children.delete(child));
   const t0 = performance.now();
   const lines: Array<{ at: number; obj: Record<string, any> }> = [];
   let buf = '';

@@ -4,6 +4,7 @@
  * addresses and ports are never cut; reasons and diagnoses wrap; with several input files the
  * frames say which file they are in.
  */
+import type { Report as SynscopeReport } from '../src/report/model.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -100,8 +101,8 @@ test('wrap(): at spaces, then after commas and slashes; words that fit are never
 });
 
 test('formatTable(): width 0 is no limit; warnings can be left out', () => {
-  const report = {
-    attempts: [], endpoints: [{ server: { ip: '203.0.113.20', port: 80 }, attempts: 1, verdicts: { refused: 1 }, diagnosis: 'x '.repeat(100).trim(), hints: [], first: '', last: '' }],
+  const report: SynscopeReport = {
+    attempts: [], endpoints: [{ server: { ip: '203.0.113.20', port: 80 }, attempts: 1, verdicts: { refused: 1 }, diagnosis: 'x '.repeat(100).trim(), diagnosisCode: 'not-listening', diagnosisCodes: ['not-listening'], hints: [], first: '', last: '' }],
     summary: { packets: 2, attempts: 1, midstream: 0, verdicts: { refused: 1 }, warnings: ['careful'], files: ['f'], handshakeTimeoutSec: 3 },
   };
   const unlimited = formatTable(report, { width: 0 });

@@ -59,3 +59,16 @@ test('the tcpdump/tshark table covers the shared options, and its synscope optio
     }
   }
 });
+
+test('the README\'s rule table is the rule table of src/verdict/rules.ts, in order; every verdict has a rule; the diagnosis codes are listed', async () => {
+  const { RULES } = await import('../src/verdict/rules.js');
+  const { DIAGNOSIS_CODES } = await import('../src/report/model.js');
+  const { VERDICTS } = await import('../src/model/verdict.js');
+  const rows = [...section('### Verdict rules and stable codes').matchAll(/^\| `([a-z-]+)` \| `([a-z-]+)` \| (.+) \|$/gm)].map((m) => [m[1], m[2], m[3]]);
+  assert.deepEqual(rows, RULES.map((r) => [r.id, r.verdict, r.shows]));
+  assert.deepEqual([...new Set(RULES.map((r) => r.verdict))].sort(), [...VERDICTS].sort(), 'each verdict is given by some rule, and no rule gives another');
+  const verdictRows = [...section('### Verdicts').matchAll(/^\| `([a-z-]+)` \|/gm)].map((m) => m[1]);
+  assert.deepEqual(verdictRows.sort(), [...VERDICTS].sort(), 'the verdict table lists the closed set');
+  const codes = section('### Verdict rules and stable codes').split('diagnosisCodes')[1];
+  for (const c of DIAGNOSIS_CODES) assert.match(codes, new RegExp(`\`${c}\``), c);
+});

@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { analyze } from '../src/analyze.js';
 import { compareExpect, parseExpect } from '../src/report/expect.js';
 import { VERDICTS } from '../src/model/verdict.js';
+import { DIAGNOSIS_CODES } from '../src/report/model.js';
+import { RULES } from '../src/verdict/rules.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const fixtures = join(root, 'fixtures');
@@ -46,6 +48,12 @@ for (const f of withExpect) {
     for (const a of report.attempts) {
       assert.ok(a.frames.length > 0 && a.frames.every((n) => Number.isInteger(n) && n >= 1));
       assert.ok(a.reason.length > 10 && !a.reason.includes('\n'));
+      // The stable code names the rule that gave this very verdict.
+      assert.equal(RULES.find((r) => r.id === a.reasonCode)?.verdict, a.verdict, `reasonCode ${a.reasonCode} for ${a.verdict}`);
+    }
+    for (const e of report.endpoints) {
+      assert.ok(e.diagnosisCodes.length > 0 && e.diagnosisCodes.every((c) => (DIAGNOSIS_CODES as readonly string[]).includes(c)), e.diagnosisCodes.join());
+      assert.equal(e.diagnosisCode, e.diagnosisCodes[0]);
     }
   });
 }
@@ -84,7 +92,9 @@ test('diagnoses from real captures: restart, one-address bind, backlog, forged r
     return e;
   };
   for (const side of ['v4-client', 'v6-client', 'v4-server', 'v6-server']) {
-    assert.match((await diag(`listener-restart-${side}.pcap`, 9100)).diagnosis, /listener went away between .* and came back/);
+    const restart = await diag(`listener-restart-${side}.pcap`, 9100);
+    assert.match(restart.diagnosis, /listener went away between .* and came back/);
+    assert.equal(restart.diagnosisCode, 'listener-changed');
     const bind = await analyze(join(fixtures, `listener-bind-${side}.pcap`));
     assert.ok(bind.endpoints.some((e) => /answers on .* but refuses on .*bound to one address/.test(e.diagnosis)), `${side}: ${bind.endpoints.map((e) => e.diagnosis)}`);
     const slow = await analyze(join(fixtures, `listener-slow-${side}.pcap`));
@@ -92,11 +102,13 @@ test('diagnoses from real captures: restart, one-address bind, backlog, forged r
   }
   const forged = await diag('basic-v4-client.pcap', 8086);
   assert.match(forged.diagnosis, /reset forged by a device 1 hop before the server/);
+  assert.deepEqual(forged.diagnosisCodes, ['forged-reset']);
   assert.ok(forged.hints.some((h) => h.startsWith('traceroute -T -p 8086 203.0.113.20')));
   assert.match((await diag('basic-v4-client.pcap', 8085)).diagnosis, /REJECT rule at 198\.51\.100\.1 \(host-prohibited\)/);
   assert.match((await diag('basic-v4-client.pcap', 8083)).diagnosis, /REJECT rule at 203\.0\.113\.20 \(port-unreach, the server itself\)/);
   const backlog = await diag('backlog-synq-v4-client.pcap', 9001);
   assert.match(backlog.diagnosis, /listen backlog overflow/);
+  assert.ok(backlog.diagnosisCodes.includes('backlog-overflow'), backlog.diagnosisCodes.join());
   assert.ok(backlog.hints.some((h) => h.includes('TcpExtListenOverflows')));
   assert.ok(backlog.hints.some((h) => h.includes('net.core.somaxconn')));
 });

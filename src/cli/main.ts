@@ -12,7 +12,7 @@ import { access, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
-import { analyze } from '../analyze.js';
+import { analyze, isPipe } from '../analyze.js';
 import { expandInputSet, inputBytes } from '../capture/inputs.js';
 import { fileInfo } from '../info/info.js';
 import { isVerdict, type Verdict } from '../model/verdict.js';
@@ -125,6 +125,7 @@ export function buildProgram(): Command {
       const progress = Progress.wanted(o.quiet) ? new Progress() : null;
       /** Inputs whose reading stopped at damage (for --strict). */
       const damaged: string[] = [];
+      const streaming = files.some(isPipe);
       const report = await analyze(files, {
         onProgress: progress ? (p) => progress.update(p) : undefined,
         handshakeTimeout: timeout,
@@ -137,8 +138,11 @@ export function buildProgram(): Command {
         packetFilter,
         onInput: (info) => { if (info.damaged) damaged.push(info.file); },
         // A file has its whole future on disk: each attempt is written once, with its final verdict,
-        // so the lines agree with the summary without revisions (live writes early and revises).
-        onFinal: ndjson ? (a) => line({ type: 'attempt', ...a }) : undefined,
+        // so the lines agree with the summary without revisions. A pipe is live capture by another
+        // name (tcpdump -U -w - | synscope analyze -): written when first decided, revised if need be.
+        onFinal: ndjson && !streaming ? (a) => line({ type: 'attempt', ...a }) : undefined,
+        onAttempt: ndjson && streaming ? (a) => line({ type: 'attempt', ...a }) : undefined,
+        onRevision: ndjson && streaming ? (a, previous) => line({ type: 'attempt', ...a, revises: true, previousVerdict: previous }) : undefined,
         jsonWriter: json ?? undefined,
         drain: json instanceof ParallelJsonReportWriter ? () => json.room() ?? stdoutRoom() : stdoutRoom,
         onWarning: ndjson ? (w) => line({ type: 'warning', message: w }) : undefined,

@@ -9,7 +9,7 @@ import { FlowKey } from '../flow/table.js';
 import { endpointToString, ipv4ToString, ipv6ToString } from '../util/ip.js';
 import type { Flag, Verdict } from '../model/verdict.js';
 import type { EndpointEntry, HostEntry } from './evidence.js';
-import { reasonOf } from './classify.js';
+import { reasonOf } from '../verdict/reasons.js';
 
 /** Frames kept per kind of evidence; later ones are counted, not listed. */
 export const MAX_FRAMES = 6;
@@ -177,7 +177,7 @@ export class Attempt extends FlowKey {
   reported: boolean = false;
   verdict: Verdict = 'incomplete';
   flags: Flag[] = NO_FLAGS;
-  /** Which sentence explains the decision, and the numbers it quotes (see Why and reasonOf). */
+  /** The deciding rule's number (verdict/rules.ts RULE_NUMBER) and the numbers its sentence quotes (verdict/reasons.ts). */
   why: number = 0;
   why0: number = 0;
   why1: number = 0;

@@ -14,8 +14,9 @@ import { FlowKey, FlowTable } from '../flow/table.js';
 import { seqAdd, seqGe, seqGt } from '../util/seq.js';
 import { Attempt, AttemptPool, AttemptQueue, pushFrame } from './attempt.js';
 import { EndpointEntry, HostEntry, Queued, requeue, SERVER_MARK } from './evidence.js';
-import { classify, Why, type ClassifyContext } from './classify.js';
-import { icmpMeaning } from './icmp-names.js';
+import { classify } from '../verdict/classify.js';
+import type { ClassifyContext } from '../verdict/context.js';
+import { icmpMeaning } from '../model/icmp-names.js';
 import { isSynOnly, onlySyns, ParkedSyns } from './parked.js';
 import { SETTLED_CLIENT_FIN, SETTLED_RST, SETTLED_SERVER_FIN, SettledFlows } from './settled.js';
 import type { Verdict } from '../model/verdict.js';
@@ -333,7 +334,7 @@ export class HandshakeEngine {
     a.why2 = d.w2;
     a.why3 = d.w3;
     a.frames = d.frames;
-    if (d.why === Why.rateLimited && a.endpoint) this.copyReject(a, a.endpoint);
+    if (d.rule === 'rate-limited' && a.endpoint) this.copyReject(a, a.endpoint);
     // The client gave up on a SYN-ACK (or the capture ended): the server's request leaves its queue count.
     if (a.queued === Queued.SYN_RCVD && (d.verdict === 'aborted' || d.verdict === 'incomplete')) this.setQueued(a, Queued.NONE);
     if (previous === null) this.events.decided(a, null);

@@ -4,8 +4,9 @@
  * `JSON.stringify(attemptReport(a, ...))` (with multi-file frames localised as the analysis
  * does), without the report object, its nested objects and the intermediate strings.
  */
-import { hopsOf } from '../handshake/classify.js';
-import { icmpMeaning } from '../handshake/icmp-names.js';
+import { hopsOf } from '../model/ttl.js';
+import { icmpMeaning } from '../model/icmp-names.js';
+import { ruleIdOf } from '../verdict/rules.js';
 import type { Flag, Verdict } from '../model/verdict.js';
 import { ipv6ToString } from '../util/ip.js';
 import { textBytes, type JsonOut } from './json-out.js';
@@ -27,6 +28,8 @@ export interface AttemptFields {
   readonly synFrames: readonly number[];
   readonly file: number;
   readonly reason: string;
+  /** The deciding rule's number (verdict/rules.ts): the reasonCode. */
+  readonly why: number;
   readonly history: string;
   readonly isn: number;
   readonly synAckTtl: number;
@@ -114,6 +117,7 @@ const NULL = textBytes('null');
 const FRAMES = textBytes(',"frames":');
 const FILE = textBytes(',"file":');
 const REASON = textBytes(',"reason":"');
+const REASON_CODE = textBytes('","reasonCode":"');
 const HISTORY = textBytes('","history":"');
 const ISN = textBytes('","isn":');
 const OTHER_FRAMES = textBytes(',"otherFrames":[');
@@ -202,6 +206,8 @@ export function writeAttemptJson(out: JsonOut, a: AttemptFields, server: ServerT
   out.bytes(fileBytes(ff.filesJson[a.file]));
   out.bytes(REASON);
   out.stringBody(a.reason);
+  out.bytes(REASON_CODE);
+  out.ascii(ruleIdOf(a.why));
   out.bytes(HISTORY);
   out.ascii(a.history);
   out.bytes(ISN);

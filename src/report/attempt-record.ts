@@ -1,18 +1,18 @@
 /**
  * An attempt's report fields packed into flat buffers, to hand attempts to the JSON worker
- * (`--workers 2`): numbers in a Float64Array (the reason as its Why and numbers: the worker writes
+ * (`--workers 2`): numbers in a Float64Array (the reason as its rule number and numbers: the worker writes
  * the sentence), text (history, start time, ICMP sender) as UTF-8 bytes. Packing copies about 40 numbers and 200 bytes per attempt, a tenth of what writing
  * its JSON costs; the worker unpacks each record into one reused `AttemptFields` object and writes
  * the same bytes `writeAttemptJson` writes from the engine's Attempt.
  */
 import type { Attempt } from '../handshake/attempt.js';
 import { FLAGS, VERDICTS, verdictIndex, type Flag, type Verdict } from '../model/verdict.js';
-import { reasonOf, type ReasonFields } from '../handshake/classify.js';
+import { reasonOf, type ReasonFields } from '../verdict/reasons.js';
 import { endpointToString } from '../util/ip.js';
 import type { AttemptFields, ServerText } from './attempt-json.js';
 
 /**
- * Numbers a record needs besides its frames and flags: 29 fields (the reason as its Why and four
+ * Numbers a record needs besides its frames and flags: 29 fields (the reason as its rule number and four
  * numbers), two counts and three string lengths (the frames, then the flags as indices into
  * FLAGS, follow the fields).
  */

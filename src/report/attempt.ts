@@ -1,10 +1,11 @@
 /** Turns an engine Attempt into its report form (strings are built here, once per attempt). */
 import type { Attempt } from '../handshake/attempt.js';
-import { hopsOf } from '../handshake/classify.js';
-import { icmpMeaning } from '../handshake/icmp-names.js';
+import { hopsOf } from '../model/ttl.js';
+import { icmpMeaning } from '../model/icmp-names.js';
 import { isoTime } from '../util/time.js';
 import { vlanIds } from '../flow/table.js';
-import type { AttemptReport } from './model.js';
+import { ruleIdOf } from '../verdict/rules.js';
+import type { AttemptReport, ReasonCode } from './model.js';
 
 /** Builds the report (the flags and frames arrays are the decision's own, never changed after). */
 export function attemptReport(a: Attempt, file: string, serverTtl: number): AttemptReport {
@@ -32,6 +33,7 @@ export function attemptReport(a: Attempt, file: string, serverTtl: number): Atte
     frames: a.frames.length ? a.frames : a.synFrames,
     file,
     reason: a.reason,
+    reasonCode: ruleIdOf(a.why) as ReasonCode,
     history: a.history,
     isn: a.isn,
     ttl,

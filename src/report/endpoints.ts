@@ -4,8 +4,8 @@
  * needs memory only for its endpoints.
  */
 import type { Attempt } from '../handshake/attempt.js';
-import { hopsOf } from '../handshake/classify.js';
-import { icmpMeaning } from '../handshake/icmp-names.js';
+import { hopsOf } from '../model/ttl.js';
+import { icmpMeaning } from '../model/icmp-names.js';
 import { VERDICTS, verdictIndex, type Verdict } from '../model/verdict.js';
 import { endpointToString } from '../util/ip.js';
 import { vlanIds } from '../flow/table.js';
@@ -14,7 +14,7 @@ function endpointKey(ip: string, port: number, vlans: readonly number[] | undefi
   const ep = endpointToString(ip, port);
   return vlans?.length ? `${ep} vlan ${vlans.join('.')}` : ep;
 }
-import type { AttemptReport, EndpointReport } from './model.js';
+import type { AttemptReport, DiagnosisCode, EndpointReport } from './model.js';
 
 const MAX_RUNS = 64;
 const MAX_SENDERS = 8;
@@ -133,20 +133,23 @@ export function buildEndpoints(attempts: AttemptReport[]): EndpointReport[] {
 function endpointReport(g: EndpointAggregate, all: EndpointAggregate[]): EndpointReport {
   const { ip, port } = g;
   const parts: string[] = [];
+  const codes: DiagnosisCode[] = [];
+  /** One finding: its sentence, and its stable code at the same index. */
+  const find = (code: DiagnosisCode, text: string) => { parts.push(text); codes.push(code); };
   const hints: string[] = [];
   const hint = (h: string) => { if (!hints.includes(h)) hints.push(h); };
   const n = (v: Verdict) => g.counts[verdictIndex(v)];
   const ipt = ip.includes(':') ? 'ip6tables' : 'iptables';
 
-  if (n('established') && n('refused')) parts.push(listenerTimeline(g));
+  if (n('established') && n('refused')) find('listener-changed', listenerTimeline(g));
   else if (n('refused')) {
-    parts.push('nothing listening: the host itself answers RST');
+    find('not-listening', 'nothing listening: the host itself answers RST');
     const elsewhere = all.filter((o) => o !== g && o.port === port && o.counts[verdictIndex('established')] > 0);
     if (elsewhere.length) {
-      parts.push(`port ${port} answers on ${elsewhere.map((o) => o.ip).join(', ')} but refuses on ${ip}: if that is the same host, the service is bound to one address only`);
+      find('bound-one-address', `port ${port} answers on ${elsewhere.map((o) => o.ip).join(', ')} but refuses on ${ip}: if that is the same host, the service is bound to one address only`);
       hint(`ss -ltn 'sport = :${port}'   # on the server: a listen address of ${elsewhere[0].ip} (not ${ip.includes(':') ? '[::]' : '0.0.0.0'}) explains it`);
     }
-  } else if (n('established')) parts.push('accepting connections');
+  } else if (n('established')) find('accepting', 'accepting connections');
   if (n('refused')) {
     hint(`ss -ltnp 'sport = :${port}'   # on ${ip}: is anything listening, and on which address?`);
     hint(`systemctl --failed; journalctl -n 50   # on ${ip}: did the service die or fail to start?`);
@@ -155,7 +158,7 @@ function endpointReport(g: EndpointAggregate, all: EndpointAggregate[]): Endpoin
   }
   if (n('forged-reset')) {
     const h = g.forgedHops;
-    parts.push(h !== null && h > 0 ? `reset forged by a device ${h} hop${h === 1 ? '' : 's'} before the server (RST TTL unlike the server's)`
+    find('forged-reset', h !== null && h > 0 ? `reset forged by a device ${h} hop${h === 1 ? '' : 's'} before the server (RST TTL unlike the server's)`
       : h !== null && h === 0 ? 'reset forged by a device sending with another initial TTL than the server'
         : 'reset forged by a middlebox (RST unlike the server\'s own packets)');
     hint(`traceroute -T -p ${port} ${ip}   # find the device${h !== null && h > 0 ? ` ${h} hop(s) short of the server` : ''}`);
@@ -164,47 +167,47 @@ function endpointReport(g: EndpointAggregate, all: EndpointAggregate[]): Endpoin
   if (n('rejected')) {
     const senders = [...g.rejectSenders].map(([s, v]) => `${s} (${v.name}${v.own ? ', the server itself' : ''})`);
     const limited = g.rateLimited ? ` (its ICMP errors rate-limited: ${g.rateLimited} attempt(s) got none while their neighbours were rejected)` : '';
-    parts.push(`REJECT rule at ${senders.join(', ') || 'an ICMP sender'}${limited}`);
+    find(g.rateLimited ? 'icmp-reject-rate-limited' : 'icmp-reject', `REJECT rule at ${senders.join(', ') || 'an ICMP sender'}${limited}`);
     if (g.rateLimited) hint('sysctl net.ipv4.icmp_ratelimit net.ipv4.icmp_msgs_per_sec net.ipv6.icmp.ratelimit   # on the ICMP sender: why some attempts got no ICMP');
     hint(`${ipt} -S | grep -i reject; nft list ruleset | grep -i reject   # on ${[...g.rejectSenders.keys()].join(', ') || ip}`);
   }
   if (n('unreachable')) {
     const senders = [...g.unreachSenders].map(([s, name]) => `${s} (${name})`);
-    parts.push(`unreachable: ${senders.join(', ')} reports no way to ${ip}`);
+    find('unreachable', `unreachable: ${senders.join(', ')} reports no way to ${ip}`);
     hint(`ip route get ${ip}; traceroute ${ip}   # where does the path end?`);
     hint(`ip neigh show ${ip}   # on the last router: does the host answer ARP/NDP (is it up)?`);
   }
   if (n('filtered')) {
     const view = g.oneSided && !n('incomplete') ? ' (the capture misses the server\'s direction: the clients kept retransmitting)' : '';
-    parts.push(`silently filtered: ${n('filtered')} attempt(s) got no answer at all (firewall DROP, or the host is down)${view}`);
+    find(view ? 'filtered-one-sided' : 'filtered', `silently filtered: ${n('filtered')} attempt(s) got no answer at all (firewall DROP, or the host is down)${view}`);
     hint(`${ipt} -S INPUT | grep -E 'DROP|${port}'; nft list ruleset   # on ${ip} and on firewalls along the path`);
     hint(`traceroute -T -p ${port} ${ip}; ping -c 3 ${ip}   # is the host up, where do packets stop?`);
   }
   if (n('backlog-drop')) {
     const live = n('established');
-    parts.push(`listen backlog overflow: a live listener${live ? ` (it completed ${live} handshake(s))` : ''} dropped ${n('backlog-drop')} attempt(s) (from one capture point a limit on new connections looks the same: connlimit, a full conntrack table)`);
+    find('backlog-overflow', `listen backlog overflow: a live listener${live ? ` (it completed ${live} handshake(s))` : ''} dropped ${n('backlog-drop')} attempt(s) (from one capture point a limit on new connections looks the same: connlimit, a full conntrack table)`);
   }
   if (n('backlog-drop') || g.delayedEstablished) {
-    if (!n('backlog-drop')) parts.push(`${g.delayedEstablished} established attempt(s) were delayed by a full listen queue`);
+    if (!n('backlog-drop')) find('backlog-delayed', `${g.delayedEstablished} established attempt(s) were delayed by a full listen queue`);
     hint(`nstat -az TcpExtListenOverflows TcpExtListenDrops TcpExtTCPReqQFullDrop   # on ${ip}: counters rising?`);
     hint(`ss -ltn 'sport = :${port}'   # Recv-Q (accept queue now) against Send-Q (its size)`);
     hint('sysctl net.core.somaxconn net.ipv4.tcp_max_syn_backlog net.ipv4.tcp_syncookies net.ipv4.tcp_abort_on_overflow');
     hint('raise the listen() backlog in the application and make it accept() faster');
     hint(`conntrack -S; ${ipt} -S | grep -E 'connlimit|hashlimit'   # on ${ip} and firewalls on the way: a full connection table or a connection limit drops SYNs the same way`);
   }
-  if (n('aborted')) parts.push(`${n('aborted')} attempt(s) abandoned by the client after the server answered (half-open scan, or client-side timeout)`);
+  if (n('aborted')) find('client-aborted', `${n('aborted')} attempt(s) abandoned by the client after the server answered (half-open scan, or client-side timeout)`);
   if (n('incomplete')) {
     if (g.oneSided) {
-      parts.push(`${n('incomplete')} attempt(s) undecided: the capture holds no packets from the server's direction (the clients stopped after one SYN: refused or rejected)`);
+      find('undecided-one-sided', `${n('incomplete')} attempt(s) undecided: the capture holds no packets from the server's direction (the clients stopped after one SYN: refused or rejected)`);
       hint(`tcpdump -i any -w both.pcap 'host ${ip} and port ${port}'   # capture where both directions pass (not -Q out, not one side of an asymmetric path)`);
     } else {
-      parts.push(`${n('incomplete')} attempt(s) undecided: the capture ended too soon`);
+      find('undecided-short', `${n('incomplete')} attempt(s) undecided: the capture ended too soon`);
       hint('capture for longer: at least the handshake timeout after the last SYN');
     }
   }
   const verdicts: Partial<Record<Verdict, number>> = {};
   for (const v of VERDICTS) if (n(v)) verdicts[v] = n(v);
-  return { server: { ip, port }, ...(g.vlans.length ? { vlan: [...g.vlans] } : {}), attempts: g.attempts, verdicts, diagnosis: parts.join('; '), hints, first: g.first, last: g.last };
+  return { server: { ip, port }, ...(g.vlans.length ? { vlan: [...g.vlans] } : {}), attempts: g.attempts, verdicts, diagnosis: parts.join('; '), diagnosisCode: codes[0] ?? 'none', diagnosisCodes: codes, hints, first: g.first, last: g.last };
 }
 
 /** Established and refused on one endpoint: when did the listener go away or come back? */

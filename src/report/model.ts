@@ -1,5 +1,20 @@
 /** The report: the JSON shapes of ../shared/CONTRACT.md, typed for library users. */
 import type { Flag, Verdict } from '../model/verdict.js';
+import type { RuleId } from '../verdict/rules.js';
+
+/** The stable code of an attempt's reason: the id of the verdict rule that decided it (README: the rule table). */
+export type ReasonCode = RuleId;
+
+/**
+ * The stable codes of an endpoint's findings, one per sentence of its diagnosis, in the same order
+ * (`none` only for an endpoint with no finding at all).
+ */
+export const DIAGNOSIS_CODES = [
+  'listener-changed', 'not-listening', 'bound-one-address', 'accepting', 'forged-reset', 'icmp-reject', 'icmp-reject-rate-limited',
+  'unreachable', 'filtered', 'filtered-one-sided', 'backlog-overflow', 'backlog-delayed', 'client-aborted', 'undecided-one-sided',
+  'undecided-short',
+] as const;
+export type DiagnosisCode = (typeof DIAGNOSIS_CODES)[number];
 
 export interface HostPort {
   ip: string;
@@ -28,6 +43,8 @@ export interface AttemptReport {
   otherFrames?: Array<{ file: string; frames: number[] }>;
   /** One plain sentence. */
   reason: string;
+  /** Stable code of the reason (the deciding rule's id), for scripts: the sentence may be reworded, the code is not. */
+  reasonCode: ReasonCode;
   /** Zeek-style history letters (see HistoryLetter). */
   history: string;
   /** Client initial sequence number. */
@@ -46,6 +63,10 @@ export interface EndpointReport {
   attempts: number;
   verdicts: Partial<Record<Verdict, number>>;
   diagnosis: string;
+  /** Stable code of the main finding (the first of diagnosisCodes, or `none`). */
+  diagnosisCode: DiagnosisCode | 'none';
+  /** Stable codes of every finding, in the order of the diagnosis' sentences. */
+  diagnosisCodes: DiagnosisCode[];
   hints: string[];
   first: string;
   last: string;

@@ -3,7 +3,7 @@
  * verdicts: an administrative or port answer is a deliberate `rejected`; a routing answer is
  * `unreachable`.
  */
-import type { Verdict } from '../model/verdict.js';
+import type { Verdict } from './verdict.js';
 
 export interface IcmpMeaning {
   name: string;
