@@ -17,6 +17,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { VERDICTS, type Verdict } from '../model/verdict.js';
 import type { AttemptReport } from '../report/model.js';
 import { endpointKey } from '../report/endpoints.js';
+import { plural } from '../report/table.js';
 import { EndpointLabels, OTHER, type EndpointLabelOptions } from './endpoint-labels.js';
 
 /** SYN to SYN-ACK, in seconds: from LAN (0.1 ms) to a satellite link with retries (5 s). */
@@ -75,7 +76,7 @@ export class SynscopeMetrics {
     this.labels = new EndpointLabels(opts);
     this.attempts = new Counter({
       name: 'synscope_attempts_total',
-      help: `Connection attempts (client SYN sequences) by final verdict and server endpoint ip:port (the first ${this.labels.limit} endpoints to reach ${this.labels.promoteAfter} attempts get their own value; the other attempts count as "other")`,
+      help: `Connection attempts (client SYN sequences) by final verdict and server endpoint ip:port (at most ${plural(this.labels.limit, 'endpoint')}, each once it has ${plural(this.labels.promoteAfter, 'attempt')}; the rest count as "other")`,
       labelNames: ['verdict', 'server'], registers: [r],
     });
     this.revisions = new Counter({
