@@ -20,7 +20,7 @@ import { PcapngWriter, PcapWriter } from '../capture/writer.js';
 import { SynscopeError } from '../errors.js';
 import { linkTypeName } from '../model/linktypes.js';
 import { isVerdict, type Verdict } from '../model/verdict.js';
-import { DEFAULT_LABELLED_ENDPOINTS } from '../metrics/endpoint-labels.js';
+import { DEFAULT_LABELLED_ENDPOINTS, DEFAULT_PROMOTE_AFTER } from '../metrics/endpoint-labels.js';
 import type { SynscopeMetrics } from '../metrics/prometheus.js';
 import { parseListenAddress, type MetricsServer } from '../metrics/server.js';
 import { JsonReportWriter } from '../report/json-stream.js';
@@ -68,7 +68,7 @@ export function registerLive(program: Command): void {
     .option('-f, --filter <expression>', 'capture filter (pcap-filter(7)), as tshark -f: replaces the default one (keep "or icmp or icmp6" in it)')
     .addOption(new Option('-F, --format <format>', 'output format: json is one document (as analyze gives) written when the capture ends').choices(['table', 'json', 'ndjson']).default('table'))
     .option('--metrics <[host:]port>', `serve Prometheus metrics at http://HOST:PORT/metrics (HOST 127.0.0.1 unless given; [::1]:PORT for IPv6)`)
-    .option('--metrics-endpoints <n>', 'server endpoints that get a `server` label of their own in the metrics (the first to reach 3 attempts); the others count as "other"', String(DEFAULT_LABELLED_ENDPOINTS))
+    .option('--metrics-endpoints <n>', `server endpoints that get a \`server\` label of their own in the metrics (the first to reach ${DEFAULT_PROMOTE_AFTER} attempts); the others count as "other"`, String(DEFAULT_LABELLED_ENDPOINTS))
     .option('--duration <seconds>', 'stop after this many seconds')
     .option('-c, --count <packets>', 'stop after this many captured packets')
     .option('-w, --write <file>', 'also write every analysed packet (every captured one, unless the queue shed some) to this file, flushed as packets arrive: classic pcap with nanosecond timestamps, or pcapng if the name ends in .pcapng (then with the capture\'s end time in an interface statistics block)')
