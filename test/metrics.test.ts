@@ -23,7 +23,7 @@ import { join, resolve } from 'node:path';
 import { analyze } from '../src/analyze.js';
 import { EndpointLabels, OTHER } from '../src/metrics/endpoint-labels.js';
 import { SynscopeMetrics } from '../src/metrics/prometheus.js';
-import { parseListenAddress } from '../src/metrics/server.js';
+import { parseListenAddress, serveMetrics } from '../src/metrics/server.js';
 import { VERDICTS } from '../src/model/verdict.js';
 import type { Verdict } from '../src/model/verdict.js';
 import { bin, fixture, noCapEnv, oneLine, root, run } from './helpers/cli-run.js';
@@ -166,6 +166,29 @@ test('bad --metrics and --metrics-endpoints values: one line naming the value, e
   oneLine(run(['live', '-i', 'lo', '--metrics', '[::1]:9464', '--metrics-endpoints', 'many'], { env }), /^synscope: --metrics-endpoints takes a number of endpoints, 0\.\.10000, not "many"/);
   // Not an address of this host (a documentation address): binding fails before the capture opens.
   oneLine(run(['live', '-i', 'lo', '--metrics', '198.51.100.77:9464'], { env }), /^synscope: --metrics 198\.51\.100\.77:9464: no interface of this host has that address; use 127\.0\.0\.1/);
+});
+
+test('serveMetrics: GET and HEAD /metrics, 404 elsewhere, 405 for other methods; close() ends kept-alive connections', async () => {
+  let scrapes = 0;
+  const source = { contentType: 'text/plain; version=0.0.4; charset=utf-8', text: async () => `# TYPE x_total counter\nx_total ${++scrapes}\n` };
+  const server = await serveMetrics(source, { host: '127.0.0.1', port: 0 });
+  assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+  const get = await fetch(server.url);
+  assert.equal(get.status, 200);
+  assert.equal(get.headers.get('content-type'), source.contentType);
+  assert.equal(await get.text(), '# TYPE x_total counter\nx_total 1\n');
+  const head = await fetch(server.url, { method: 'HEAD' });
+  assert.equal(head.status, 200);
+  assert.equal(await head.text(), '');
+  assert.equal((await fetch(server.url.replace('/metrics', '/nothing'))).status, 404);
+  assert.equal((await fetch(`${server.url}?x=1`)).status, 200, 'a query string is ignored');
+  const post = await fetch(server.url, { method: 'POST', body: 'x' });
+  assert.equal(post.status, 405);
+  assert.equal(post.headers.get('allow'), 'GET, HEAD');
+  // fetch keeps its connection alive: close() must not wait for it.
+  const closed = await Promise.race([server.close().then(() => true), new Promise((r) => setTimeout(() => r(false), 3000))]);
+  assert.equal(closed, true, 'close() returned within 3 s');
+  await assert.rejects(fetch(server.url), 'nothing listens after close()');
 });
 
 function listenOn(host: string): Promise<{ server: Server; port: number }> {
