@@ -235,7 +235,7 @@ test('live: bad option values, one line each, before any capture starts', () => 
   userError(live('--port', 'abc'), /--port takes port numbers 0-65535, not "abc"/);
   userError(live('--host', 'bad'), /--host takes IPv4 or IPv6 addresses or prefixes .*, not "bad"/);
   userError(live('--handshake-timeout', '0'), /--handshake-timeout must be a number above 0, not "0"/);
-  usageError(live('--format', 'json'), /argument 'json' is invalid\. Allowed choices are table, ndjson/);
+  usageError(live('--format', 'csv'), /argument 'csv' is invalid\. Allowed choices are table, json, ndjson/);
 });
 
 test('live: -w into a directory that does not exist: one line naming the file', (t) => {

@@ -186,6 +186,12 @@ describe('npm package', { timeout: 300_000 }, () => {
     assert.equal(cjs.pkg, '0.1.0');
   });
 
+  it('synscope/metrics loads from the installed package (prom-client is installed with it)', () => {
+    writeFileSync(join(app, 'metrics.mjs'), "import { SynscopeMetrics } from 'synscope/metrics';\nprocess.stdout.write(await new SynscopeMetrics({ version: 'x', processMetrics: false }).text());\n");
+    const r = ok(run(process.execPath, ['metrics.mjs'], app), 'metrics.mjs');
+    assert.match(r.stdout, /^# TYPE synscope_attempts_total counter$/m);
+  });
+
   it('a strict TypeScript program type-checks against the package (node16, nodenext, bundler)', async () => {
     const dir = join(app, 'ts');
     mkdirSync(dir);

@@ -20,6 +20,10 @@ import { PcapngWriter, PcapWriter } from '../capture/writer.js';
 import { SynscopeError } from '../errors.js';
 import { linkTypeName } from '../model/linktypes.js';
 import { isVerdict, type Verdict } from '../model/verdict.js';
+import { DEFAULT_LABELLED_ENDPOINTS, DEFAULT_PROMOTE_AFTER } from '../metrics/endpoint-labels.js';
+import type { SynscopeMetrics } from '../metrics/prometheus.js';
+import { parseListenAddress, type MetricsServer } from '../metrics/server.js';
+import { JsonReportWriter } from '../report/json-stream.js';
 import type { AttemptReport, Report } from '../report/model.js';
 import { formatTable, plural } from '../report/table.js';
 import { endpointToString } from '../util/ip.js';
@@ -35,7 +39,7 @@ interface LiveCliOptions {
   interface: string;
   filter?: string;
   answerGrace: string;
-  format: 'table' | 'ndjson';
+  format: 'table' | 'json' | 'ndjson';
   duration?: string;
   count?: string;
   write?: string;
@@ -50,6 +54,8 @@ interface LiveCliOptions {
   failOn?: string;
   full?: boolean;
   hints: boolean;
+  metrics?: string;
+  metricsEndpoints: string;
 }
 
 export function registerLive(program: Command): void {
@@ -60,7 +66,9 @@ export function registerLive(program: Command): void {
     .argument('[expression...]', 'capture filter (pcap-filter(7)) replacing the default one, as in tcpdump -i IFACE [expression]; the same as -f. Keep ICMP errors in it (e.g. "tcp port 443 or icmp or icmp6")')
     .requiredOption('-i, --interface <iface>', 'interface to capture on (`synscope devices` lists them; `any` for all on Linux)')
     .option('-f, --filter <expression>', 'capture filter (pcap-filter(7)), as tshark -f: replaces the default one (keep "or icmp or icmp6" in it)')
-    .addOption(new Option('-F, --format <format>', 'output format').choices(['table', 'ndjson']).default('table'))
+    .addOption(new Option('-F, --format <format>', 'output format: json is one document (as analyze gives) written when the capture ends').choices(['table', 'json', 'ndjson']).default('table'))
+    .option('--metrics <[host:]port>', `serve Prometheus metrics at http://HOST:PORT/metrics (HOST 127.0.0.1 unless given; [::1]:PORT for IPv6)`)
+    .option('--metrics-endpoints <n>', `server endpoints that get a \`server\` label of their own in the metrics (the first to reach ${DEFAULT_PROMOTE_AFTER} attempts); the others count as "other"`, String(DEFAULT_LABELLED_ENDPOINTS))
     .option('--duration <seconds>', 'stop after this many seconds')
     .option('-c, --count <packets>', 'stop after this many captured packets')
     .option('-w, --write <file>', 'also write every analysed packet (every captured one, unless the queue shed some) to this file, flushed as packets arrive: classic pcap with nanosecond timestamps, or pcapng if the name ends in .pcapng (then with the capture\'s end time in an interface statistics block)')
@@ -77,7 +85,7 @@ export function registerLive(program: Command): void {
     .option('-Z, --relinquish-privileges <user>', 'after opening the interface (and the -w file), switch to this user, as tcpdump -Z does')
     .option('--fail-on <verdicts>', 'exit with status 1 if any attempt has one of these verdicts (comma-separated)')
     .option('--no-hints', 'table format: leave out the next-step commands')
-    .action(async (filterWords: string[], o: LiveCliOptions) => runLive(filterWords, o));
+    .action(async (filterWords: string[], o: LiveCliOptions) => runLive(filterWords, o, program.version() ?? 'unknown'));
 
   program
     .command('devices')
@@ -193,8 +201,12 @@ function shedWarning(st: LiveStats): string | null {
   return `${st.shed} of ${st.packets} captured packets (${pct} %; ${st.shedSyn} of them SYNs) were shed, not analysed: the analysis fell behind and the queue of ${st.queueSlots} packets / ${st.queueBytes >> 20} MiB between capture and analysis was full; attempts and verdicts are missing for them (packets lost before capture are not counted: ${st.drops === null ? 'libpcap drop counts cannot be had' : `${st.drops} dropped by libpcap`})`;
 }
 
-async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> {
+async function runLive(filterWords: string[], o: LiveCliOptions, version: string): Promise<void> {
   const ndjson = o.format === 'ndjson';
+  const json = o.format === 'json' ? new JsonReportWriter((chunk) => process.stdout.write(chunk)) : null;
+  const metricsAt = o.metrics === undefined ? null : parseListenAddress(o.metrics);
+  const labelled = Number(o.metricsEndpoints);
+  if (!/^\d+$/.test(o.metricsEndpoints) || labelled > 10_000) throw usage(`--metrics-endpoints takes a number of endpoints, 0..10000, not "${o.metricsEndpoints}"`);
   const timeout = positiveNumber(o.handshakeTimeout, '--handshake-timeout')!;
   const duration = positiveNumber(o.duration, '--duration');
   const count = positiveNumber(o.count, '--count');
@@ -251,6 +263,13 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
   };
   const line = (obj: unknown) => out(`${JSON.stringify(obj)}\n`);
   const flowWidth = 47;
+  // Listening comes before the capture opens: a port in use stops synscope before any packet.
+  let metrics: SynscopeMetrics | null = null;
+  let metricsServer: MetricsServer | null = null;
+  if (metricsAt) {
+    const { startMetrics } = await import('../metrics/index.js');
+    ({ metrics, server: metricsServer } = await startMetrics({ version, limit: labelled, address: metricsAt, text: o.metrics }));
+  }
   /** Warnings already printed on stderr as they came (table form), not printed again with the summary. */
   const warned = new Set<string>();
   const an = new Analysis({
@@ -262,13 +281,17 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
     ports,
     onAttempt: (a) => {
       if (ndjson) line({ type: 'attempt', ...a });
-      else out(attemptLine(a, flowWidth));
+      else if (!json) out(attemptLine(a, flowWidth));
     },
     // A later packet changed a verdict already printed: the whole attempt again, marked as a revision.
     onRevision: (a, previous) => {
+      metrics?.revision(previous, a.verdict);
       if (ndjson) line({ type: 'attempt', ...a, revises: true, previousVerdict: previous });
-      else out(attemptLine(a, flowWidth, previous));
+      else if (!json) out(attemptLine(a, flowWidth, previous));
     },
+    // The JSON document gets each attempt's final report as it is made (memory stays bounded).
+    ...(json ? { jsonWriter: json } : {}),
+    ...(metrics ? { onFinal: (a: AttemptReport) => metrics.final(a) } : {}),
     onWarning: (w) => {
       if (ndjson) line({ type: 'warning', message: w });
       else {
@@ -301,6 +324,7 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
       while (done < chunk.length) done += writeSync(fd, chunk, done, chunk.length - done);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? String(e);
+      metrics?.captureError('write');
       failure ??= new SynscopeError('ERR_LIVE', `${o.write}: writing the capture failed (${code}); capture stopped, the file holds the packets before it`, { source: o.write, cause: e });
       try { closeSync(fd); } catch { /* already broken */ }
       fd = -1;
@@ -329,6 +353,7 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
       if (count !== undefined && rec.frame >= count) stop(`${count} packets`);
     },
     onError: (e) => {
+      metrics?.captureError('analysis');
       failure ??= e;
       stop('error');
     },
@@ -366,6 +391,9 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
     handle.close();
     throw failure;
   }
+
+  metrics?.watch(() => handle.stats(), () => ({ ...an.engine.stats, midstream: an.engine.midstream }));
+  if (metricsServer) process.stderr.write(`synscope: serving Prometheus metrics at ${metricsServer.url}\n`);
 
   const dev = listDevicesQuiet().find((d) => d.name === o.interface);
   if (dev && o.interface !== 'any' && !dev.addresses.some((a) => a.addr.includes('.'))) {
@@ -420,19 +448,21 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
   const shed = shedWarning(st);
   const report: Report = an.finish(shed ? [shed] : []);
   flushOut();
+  const capture = {
+    interface: handle.iface, linkType: handle.linkType, filter: handle.filter, snaplen: handle.snaplen,
+    packets: st.packets, analysed: st.analysed, shed: st.shed, shedSyn: st.shedSyn,
+    queue: { slots: st.queueSlots, bytes: st.queueBytes, peak: st.queuePeak },
+    truncated: st.truncated, drops: st.drops, dropsNote: st.dropsNote,
+    ...(o.write ? { file: o.write } : {}),
+  };
   if (ndjson) {
     for (const e of report.endpoints) line({ type: 'endpoint', ...e });
-    line({
-      type: 'summary',
-      ...report.summary,
-      capture: {
-        interface: handle.iface, linkType: handle.linkType, filter: handle.filter, snaplen: handle.snaplen,
-        packets: st.packets, analysed: st.analysed, shed: st.shed, shedSyn: st.shedSyn,
-        queue: { slots: st.queueSlots, bytes: st.queueBytes, peak: st.queuePeak },
-        truncated: st.truncated, drops: st.drops, dropsNote: st.dropsNote,
-        ...(o.write ? { file: o.write } : {}),
-      },
-    });
+    line({ type: 'summary', ...report.summary, capture });
+  } else if (json) {
+    // The summary says what the capture did, as the ndjson summary line does.
+    const summary = { ...report.summary, capture };
+    json.end(report.endpoints, summary);
+    for (const w of report.summary.warnings) if (!warned.has(w)) process.stderr.write(`synscope: warning: ${w}\n`);
   } else {
     out(formatTable(report, { hints: o.hints, width: outputWidth(), warnings: false }));
     out(captureLine(handle, st, o.write));
@@ -440,6 +470,7 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
     for (const w of report.summary.warnings) if (!warned.has(w)) process.stderr.write(`synscope: warning: ${w}\n`);
   }
   flushOut();
+  await metricsServer?.close();
   if (failure) throw failure;
   if (failOn.length) {
     // Attempts are counted, not collected (bounded memory): the summary's verdict counts decide.

@@ -10,7 +10,8 @@ import { VERDICTS, verdictIndex, type Verdict } from '../model/verdict.js';
 import { endpointToString } from '../util/ip.js';
 import { vlanIds } from '../flow/table.js';
 
-function endpointKey(ip: string, port: number, vlans: readonly number[] | undefined): string {
+/** `ip:port`, with ` vlan N.M` when tagged: how endpoints are named in text. */
+export function endpointKey(ip: string, port: number, vlans: readonly number[] | undefined): string {
   const ep = endpointToString(ip, port);
   return vlans?.length ? `${ep} vlan ${vlans.join('.')}` : ep;
 }
