@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { analyze } from '../src/analyze.js';
 import { HtmlReport } from '../src/ladder/html-report.js';
+import { sampleKind } from '../src/report/html/select.js';
 import type { Report } from '../src/report/model.js';
 import { oneLine, root, run } from './helpers/cli-run.js';
 
@@ -251,8 +252,12 @@ test('a backlog-drop ladder (tcp_abort_on_overflow), and an IPv6 router capture 
 
 test('many attempts: the timeline is binned per lane, with a mark for each drawn ladder only', needsBrowser(), async () => {
   const capture = join(root, 'fixtures', 'burst-v4-client.pcap');
-  const html = new HtmlReport({ failing: 12, healthy: 3, healthyPerEndpoint: 3 }, { maxMarks: 50 });
-  const report = await analyze(capture, { collect: false, onFinal: html.add });
+  const html = new HtmlReport({ perVerdict: 6, healthy: 3 }, { maxMarks: 50 });
+  const report = await analyze(capture, { onFinal: html.add });
+  const kinds = new Map<string, number>();
+  for (const a of report.attempts) kinds.set(sampleKind(a), (kinds.get(sampleKind(a)) ?? 0) + 1);
+  assert.ok(kinds.size >= 2 && [...kinds.values()].some((n) => n > 6), 'the fixture has more attempts of a kind than its sample');
+  const expected = [...kinds].reduce((sum, [kind, n]) => sum + Math.min(n, kind === 'healthy' ? 3 : 6), 0);
   const file = join(tmp, 'binned.html');
   const { writeFileSync } = await import('node:fs');
   writeFileSync(file, await html.render(report));
@@ -263,7 +268,9 @@ test('many attempts: the timeline is binned per lane, with a mark for each drawn
     const binned: number = await page.$$eval('#tl .bin', (els: Element[]) => els.reduce((sum, e) => sum + (e.getAttribute('data-c') ?? '').split(', ').reduce((s, part) => s + Number(part.split(' ').pop()), 0), 0));
     assert.equal(binned, report.summary.attempts, 'every attempt is in one bin');
     const ladders = await page.locator('.ladder').count();
-    assert.equal(ladders, 15, 'the failing and healthy limits');
+    assert.equal(ladders, expected, 'a sample of each kind');
+    const drawn: number[] = await page.$$eval('.ladder', (els: Element[]) => els.map((e) => Number(e.id.slice(1))));
+    assert.ok(drawn[drawn.length - 1] - drawn[0] > report.summary.attempts / 2, 'spread over the capture, not its first attempts');
     assert.equal(await page.locator('#tl .mk').count(), ladders, 'a mark for each ladder');
     assert.match(await page.textContent('#ladders .hint'), /left out: .*--host CLIENT --port PORT --format html/);
     // A click on a bin zooms to it.

@@ -115,8 +115,8 @@ function timeline(report: Report, sel: LadderSelection, opts: HtmlOptions): stri
   out.push('<g class="marks" clip-path="url(#plot)">\n');
   if (binned) out.push(bins(sel, laneRow, laneCount, d0, d1, opts.bins ?? 100, laneY));
   for (let i = 0; i < n; i++) {
-    const ladder = sel.ladders[i];
-    if (binned && ladder < 0) continue;
+    const ladder = sel.ladders[i] === 1;
+    if (binned && !ladder) continue;
     out.push(mark(sel, i, x(sel.times[i]), laneY(laneRow[sel.lanes[i]]) + TL.lane / 2, ladder, endpoints[sel.lanes[i]]));
   }
   out.push('</g>\n');
@@ -146,7 +146,7 @@ function chooseLanes(sel: LadderSelection, max: number): { rows: number[]; laneR
   return { rows, laneRow, other: lanes - rows.length };
 }
 
-function mark(sel: LadderSelection, i: number, x: number, y: number, ladder: number, e: EndpointReport | undefined): string {
+function mark(sel: LadderSelection, i: number, x: number, y: number, ladder: boolean, e: EndpointReport | undefined): string {
   const v = sel.verdictOf(i);
   const server = sel.laneKeys[sel.lanes[i]];
   const client = sel.clients[i];
@@ -154,7 +154,7 @@ function mark(sel: LadderSelection, i: number, x: number, y: number, ladder: num
   const what = `${v}: ${client ? `${client} to ` : ''}${server} at +${duration(t)}`;
   const use = `<use href="#s-${v}" x="${num(x)}" y="${num(y)}"/>`;
   const data = `id="tl-m${i + 1}" data-i="${i}" data-t="${t}" data-v="${v}"`;
-  if (ladder >= 0) return `<a class="mk" href="#L${i + 1}" ${data} aria-label="${esc(`${what}; open its ladder`)}">${use}</a>\n`;
+  if (ladder) return `<a class="mk" href="#L${i + 1}" ${data} aria-label="${esc(`${what}; open its ladder`)}">${use}</a>\n`;
   const port = e ? e.server.port : Number(server.slice(server.lastIndexOf(':') + 1)) || 0;
   const host = client ? client.replace(/^\[/, '').replace(/\]?:\d+$/, '') : e?.server.ip ?? '';
   const how = `no ladder in this report: --host ${host} --port ${port} draws it`;
@@ -170,11 +170,14 @@ function bins(sel: LadderSelection, laneRow: Int32Array, laneCount: number, d0: 
     const b = Math.min(binCount - 1, Math.max(0, Math.floor((sel.times[i] - d0) / width)));
     counts[(laneRow[sel.lanes[i]] * binCount + b) * nv + sel.verdicts[i]]++;
   }
-  let max = 1;
+  // Heights are relative to each lane's fullest bin (a tooltip gives the counts): one busy lane
+  // must not flatten the others.
+  const laneMax = new Int32Array(laneCount).fill(1);
   for (let k = 0; k < laneCount * binCount; k++) {
     let sum = 0;
     for (let v = 0; v < nv; v++) sum += counts[k * nv + v];
-    if (sum > max) max = sum;
+    const r = Math.floor(k / binCount);
+    if (sum > laneMax[r]) laneMax[r] = sum;
   }
   const out: string[] = [];
   const plotW = TL.plotX1 - TL.plotX0;
@@ -186,7 +189,7 @@ function bins(sel: LadderSelection, laneRow: Int32Array, laneCount: number, d0: 
       for (let v = 0; v < nv; v++) sum += counts[k * nv + v];
       if (sum === 0) continue;
       // Square-root heights: a bin of 4 attempts stays visible beside one of 400.
-      const h = (TL.lane - 4) * Math.sqrt(sum / max);
+      const h = Math.max(3, (TL.lane - 4) * Math.sqrt(sum / laneMax[r]));
       let y = laneY(r) + TL.lane - 2;
       const rects: string[] = [];
       const text: string[] = [];
@@ -226,6 +229,9 @@ function timelineDesc(report: Report, endpoints: Array<EndpointReport | undefine
 
 // ---------------------------------------------------------------- endpoint table
 
+/** Endpoint rows laid out at once; the rest wait in a closed <details> (a table of thousands of rows is most of a large report's layout time). */
+const OPEN_ROWS = 100;
+
 function endpointTable(endpoints: EndpointReport[]): string {
   const rows = endpoints.map((e) => {
     const chips = VERDICTS.filter((v) => e.verdicts[v]).map((v) => `<span class="chip"><svg width="12" height="12" viewBox="-7 -7 14 14" aria-hidden="true"><path d="${VERDICT_STYLE[v].shape}" fill="${VERDICT_STYLE[v].colour}" stroke="#222" stroke-width="0.8"/></svg> ${v} ${e.verdicts[v]}</span>`).join('<br>');
@@ -233,7 +239,13 @@ function endpointTable(endpoints: EndpointReport[]): string {
     const vlan = e.vlan?.length ? ` <span class="vlan">vlan ${e.vlan.join('.')}</span>` : '';
     return `<tr><th scope="row"><code>${esc(endpointToString(e.server.ip, e.server.port))}</code>${vlan}</th><td class="n">${e.attempts}</td><td>${chips}</td><td>${esc(e.diagnosis)}</td><td class="hints">${hints}</td></tr>`;
   });
-  return `<section id="endpoints" aria-labelledby="h-endpoints">\n<h2 id="h-endpoints">Endpoints</h2>\n<div class="table-wrap"><table>\n<caption>One row per server endpoint: the verdicts of its attempts, the diagnosis and the commands to run next (as in the terminal table)</caption>\n<thead><tr><th scope="col">server</th><th scope="col">attempts</th><th scope="col">verdicts</th><th scope="col">diagnosis</th><th scope="col">next steps</th></tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody></table></div>\n</section>\n`;
+  const head = '<thead><tr><th scope="col">server</th><th scope="col">attempts</th><th scope="col">verdicts</th><th scope="col">diagnosis</th><th scope="col">next steps</th></tr></thead>';
+  const table = (list: string[], caption: string) => `<div class="table-wrap"><table>\n<caption>${caption}</caption>\n${head}\n<tbody>\n${list.join('\n')}\n</tbody></table></div>\n`;
+  const out = ['<section id="endpoints" aria-labelledby="h-endpoints">\n<h2 id="h-endpoints">Endpoints</h2>\n'];
+  out.push(table(rows.slice(0, OPEN_ROWS), 'One row per server endpoint, in order of first attempt: the verdicts of its attempts, the diagnosis and the commands to run next (as in the terminal table)'));
+  if (rows.length > OPEN_ROWS) out.push(`<details class="more-rows"><summary>${rows.length - OPEN_ROWS} more endpoints</summary>\n${table(rows.slice(OPEN_ROWS), `Endpoints ${OPEN_ROWS + 1} to ${rows.length}`)}</details>\n`);
+  out.push('</section>\n');
+  return out.join('');
 }
 
 function warnings(list: string[]): string {
@@ -245,12 +257,12 @@ function warnings(list: string[]): string {
 
 function ladderSection(report: Report, sel: LadderSelection, ladders: LadderData[], command: string, unread: string[]): string {
   const out: string[] = ['<section id="ladders" aria-labelledby="h-ladders">\n<h2 id="h-ladders">Ladders</h2>\n'];
-  const failingLeft = VERDICTS.filter((v) => sel.leftOutFailing[v]).map((v) => `${v} ${sel.leftOutFailing[v]}`);
-  const leftOut = Object.values(sel.leftOutFailing).reduce((a, b) => a + (b ?? 0), 0) + sel.leftOutHealthy;
+  const left = sel.leftOut();
+  const { perVerdict, healthy } = sel.sizes;
   let note = `${plural(ladders.length, 'attempt')} of ${report.summary.attempts} drawn as ladders`;
-  if (leftOut === 0) note += ': every attempt of the capture.';
+  if (left.length === 0) note += ': every attempt of the capture.';
   else {
-    note += `; left out: ${failingLeft.length ? `failing attempts beyond 10 per endpoint and verdict (${failingLeft.join(', ')})` : ''}${failingLeft.length && sel.leftOutHealthy ? ' and ' : ''}${sel.leftOutHealthy ? `${plural(sel.leftOutHealthy, 'healthy attempt')} beyond a sample of 2 per endpoint` : ''}.`;
+    note += ` (a sample spread over the capture: up to ${perVerdict} of each failing verdict, ${perVerdict} established attempts delayed by a listen queue, and ${healthy} healthy ones); left out: ${esc(left.map((k) => `${k.left} of ${k.seen} ${k.kind}`).join(', '))}.`;
     note += ` To draw one, run the report for its client and server port: <code>${esc(command)} --host CLIENT --port PORT --format html -o attempt.html</code> (the mark's tooltip names them).`;
   }
   out.push(`<p class="hint">${note}</p>\n`);

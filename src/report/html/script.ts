@@ -183,6 +183,13 @@ export const SCRIPT = String.raw`
     }
   }
   window.addEventListener('hashchange', openTarget);
+  // A printed report holds every endpoint row, also those folded away on screen.
+  window.addEventListener('beforeprint', function () {
+    document.querySelectorAll('details.more-rows:not([open])').forEach(function (d) { d.setAttribute('open', ''); d.setAttribute('data-print-opened', ''); });
+  });
+  window.addEventListener('afterprint', function () {
+    document.querySelectorAll('details[data-print-opened]').forEach(function (d) { d.removeAttribute('open'); d.removeAttribute('data-print-opened'); });
+  });
   render();
   openTarget();
 })();

@@ -1,9 +1,11 @@
 /**
  * Streams the final attempt reports (AnalyzeOptions.onFinal) into what the HTML report needs,
  * without keeping every report: a compact timeline (time, lane, verdict: 17 bytes an attempt)
- * and a bounded choice of attempts to draw as ladders (the failing ones, spread over endpoints
- * and verdicts, and a sample of healthy ones). The choice is made as attempts arrive, so memory
- * stays bounded whatever the capture holds; what was left out is counted for the report to say.
+ * and a bounded choice of attempts to draw as ladders. The choice is a uniform sample per kind
+ * (each failing verdict, established attempts that a listen queue delayed, healthy ones),
+ * reservoir-sampled as attempts arrive (Vitter's algorithm R) with a fixed seed: spread over the
+ * whole capture and over endpoints, the same for the same capture, and bounded in memory. A kind
+ * with fewer attempts than its sample size is drawn whole, so small captures get every ladder.
  */
 import { VERDICTS, verdictIndex, type Verdict } from '../../model/verdict.js';
 import { endpointToString } from '../../util/ip.js';
@@ -11,14 +13,10 @@ import { parseIsoTime } from '../../util/time.js';
 import type { AttemptReport, EndpointReport } from '../model.js';
 
 export interface SelectionLimits {
-  /** Ladders for failing attempts, at most (default 300). */
-  failing?: number;
-  /** Of those, at most this many per endpoint and verdict (default 10), so every kind gets some. */
-  perGroup?: number;
+  /** Ladders per failing verdict, at most (default 40). */
+  perVerdict?: number;
   /** Ladders for healthy (established) attempts, at most (default 20). */
   healthy?: number;
-  /** Of those, at most this many per endpoint (default 2). */
-  healthyPerEndpoint?: number;
   /** Client address and port are kept for the first this many attempts (default 2000: a timeline with one mark per attempt names them). */
   clients?: number;
 }
@@ -44,6 +42,22 @@ export function isFailing(a: AttemptReport): boolean {
   return a.verdict !== 'established' || a.flags.includes('backlog-drop') || a.flags.includes('data-unacked');
 }
 
+/** The sample an attempt belongs to: its verdict, `established, delayed` or `healthy`. */
+export function sampleKind(a: AttemptReport): string {
+  return !isFailing(a) ? 'healthy' : a.verdict === 'established' ? 'established, delayed' : a.verdict;
+}
+
+interface Chosen extends LadderChoice {
+  tuple: string;
+}
+
+/** One kind's reservoir. */
+interface Sample {
+  size: number;
+  seen: number;
+  kept: Chosen[];
+}
+
 export class LadderSelection {
   /** Attempts seen. */
   count = 0;
@@ -51,30 +65,26 @@ export class LadderSelection {
   times = new Float64Array(1024);
   verdicts = new Uint8Array(1024);
   lanes = new Int32Array(1024);
-  /** Index into `chosen`, or -1 without a ladder. */
-  ladders = new Int32Array(1024);
+  /** 1 for an attempt with a ladder, 0 without. */
+  ladders = new Uint8Array(1024);
   /** Endpoint keys in order of their first attempt (lane number = position). */
   readonly laneKeys: string[] = [];
-  readonly chosen: LadderChoice[] = [];
   /** `client ip:port` of the first `limits.clients` attempts. */
   readonly clients: string[] = [];
-  /** Attempts left without a ladder, by verdict (failing and healthy ones apart). */
-  readonly leftOutFailing: Partial<Record<Verdict, number>> = {};
-  leftOutHealthy = 0;
   /** The first attempt's SYN time, [seconds, nanoseconds]. */
   base: [number, number] | null = null;
   /** The first attempt's `start` (ISO-8601), '' before any. */
   firstStart = '';
   private readonly laneOf = new Map<string, number>();
-  private readonly groups = new Map<string, number>();
+  private readonly samples = new Map<string, Sample>();
   /** The latest chosen attempt per 4-tuple, until another attempt on the tuple bounds it. */
-  private readonly open = new Map<string, LadderChoice>();
-  private failingChosen = 0;
-  private healthyChosen = 0;
+  private readonly open = new Map<string, Chosen>();
   private readonly limits: Required<SelectionLimits>;
+  /** A fixed-seed generator (mulberry32): the same capture gives the same report. */
+  private seed = 0x5eed1e55;
 
   constructor(limits: SelectionLimits = {}) {
-    this.limits = { failing: 300, perGroup: 10, healthy: 20, healthyPerEndpoint: 2, clients: 2000, ...limits };
+    this.limits = { perVerdict: 40, healthy: 20, clients: 2000, ...limits };
   }
 
   /** Takes one final attempt report (in order of first SYN). */
@@ -104,31 +114,55 @@ export class LadderSelection {
       before.until = start;
       this.open.delete(tuple);
     }
-    const choice = this.take(a, key) ? { index: i, attempt: a, start, until: null } : null;
-    this.ladders[i] = choice ? this.chosen.length : -1;
-    if (choice) {
-      this.chosen.push(choice);
-      this.open.set(tuple, choice);
+    const kind = sampleKind(a);
+    let s = this.samples.get(kind);
+    if (!s) {
+      s = { size: kind === 'healthy' ? this.limits.healthy : this.limits.perVerdict, seen: 0, kept: [] };
+      this.samples.set(kind, s);
     }
+    s.seen++;
+    const slot = s.kept.length < s.size ? s.kept.length : Math.floor(this.random() * s.seen);
+    if (slot >= s.size) return;
+    const old = s.kept[slot];
+    if (old) {
+      this.ladders[old.index] = 0;
+      if (this.open.get(old.tuple) === old) this.open.delete(old.tuple);
+    }
+    const c: Chosen = { index: i, attempt: a, start, until: null, tuple };
+    s.kept[slot] = c;
+    this.ladders[i] = 1;
+    this.open.set(tuple, c);
   }
 
-  /** Whether this attempt gets a ladder (counts it either way). */
-  private take(a: AttemptReport, endpoint: string): boolean {
-    const failing = isFailing(a);
-    const group = failing ? `${endpoint} ${a.verdict}` : endpoint;
-    const n = this.groups.get(group) ?? 0;
-    const ok = failing
-      ? this.failingChosen < this.limits.failing && n < this.limits.perGroup
-      : this.healthyChosen < this.limits.healthy && n < this.limits.healthyPerEndpoint;
-    if (!ok) {
-      if (failing) this.leftOutFailing[a.verdict] = (this.leftOutFailing[a.verdict] ?? 0) + 1;
-      else this.leftOutHealthy++;
-      return false;
+  /** The attempts to draw, in report order. */
+  get chosen(): LadderChoice[] {
+    const all: LadderChoice[] = [];
+    for (const s of this.samples.values()) for (const c of s.kept) all.push({ index: c.index, attempt: c.attempt, start: c.start, until: c.until });
+    return all.sort((x, y) => x.index - y.index);
+  }
+
+  /** Per kind: attempts seen and left without a ladder (kinds with none left out are omitted). */
+  leftOut(): Array<{ kind: string; seen: number; left: number }> {
+    const out: Array<{ kind: string; seen: number; left: number }> = [];
+    const order = [...VERDICTS, 'established, delayed', 'healthy'];
+    for (const kind of order) {
+      const s = this.samples.get(kind);
+      if (s && s.seen > s.kept.length) out.push({ kind, seen: s.seen, left: s.seen - s.kept.length });
     }
-    this.groups.set(group, n + 1);
-    if (failing) this.failingChosen++;
-    else this.healthyChosen++;
-    return true;
+    return out;
+  }
+
+  /** Sample sizes, for the report to say how the ladders were chosen. */
+  get sizes(): { perVerdict: number; healthy: number } {
+    return { perVerdict: this.limits.perVerdict, healthy: this.limits.healthy };
+  }
+
+  private random(): number {
+    this.seed = (this.seed + 0x6d2b79f5) | 0;
+    let t = this.seed;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
   private grow(): void {
@@ -136,7 +170,7 @@ export class LadderSelection {
     const times = new Float64Array(n); times.set(this.times); this.times = times;
     const verdicts = new Uint8Array(n); verdicts.set(this.verdicts); this.verdicts = verdicts;
     const lanes = new Int32Array(n); lanes.set(this.lanes); this.lanes = lanes;
-    const ladders = new Int32Array(n); ladders.set(this.ladders); this.ladders = ladders;
+    const ladders = new Uint8Array(n); ladders.set(this.ladders); this.ladders = ladders;
   }
 
   /** The verdict of attempt `i`. */

@@ -47,6 +47,7 @@ thead th { background: #f0f0f0; }
 td.n { text-align: right; }
 td.hints code { white-space: pre-wrap; word-break: break-word; }
 .chip { white-space: nowrap; }
+.more-rows summary { cursor: pointer; margin: 6px 0; color: var(--focus); }
 .ladder { border: 1px solid var(--line); border-radius: 6px; padding: 8px 10px; margin: 10px 0; content-visibility: auto; contain-intrinsic-size: auto 260px; }
 .ladder:target, .ladder.open { border-color: var(--focus); box-shadow: 0 0 0 2px var(--focus); }
 .ladder .verdict { font-weight: 600; }
@@ -80,6 +81,7 @@ td.hints code { white-space: pre-wrap; word-break: break-word; }
   .ladder { break-inside: avoid; content-visibility: visible; box-shadow: none !important; border-color: #999 !important; }
   .tl-wrap, .table-wrap, .ladder-draw { overflow: visible; }
   h2 { break-after: avoid; }
+  .more-rows > summary { display: none; }
   a { color: inherit; text-decoration: none; }
 }
 `;
