@@ -91,7 +91,7 @@ function timeline(report: Report, sel: LadderSelection, opts: HtmlOptions): stri
   out.push(`<p class="hint">Time runs left to right from the first SYN (${esc(base)}, +0 s); one lane per server endpoint${binned ? `; ${n.toLocaleString('en-US')} attempts are binned per lane (bar height: attempts in the bin, colours: their verdicts), with a mark for each attempt that has a ladder` : ', one mark per attempt'}. Drag across the lanes to zoom to a time range. Tab to a mark, move with the arrow keys (left and right along a lane, up and down between lanes), Enter opens its ladder.</p>\n`);
   out.push('<div class="controls"><button type="button" data-zoom="in">Zoom in</button> <button type="button" data-zoom="out">Zoom out</button> <button type="button" data-zoom="reset">Whole capture</button> <span id="range" aria-live="polite"></span></div>\n');
   out.push(legend(report));
-  out.push(`<div class="tl-wrap"><svg id="tl" viewBox="0 0 ${TL.width} ${height}" width="${TL.width}" height="${height}" role="group" aria-labelledby="tl-title tl-desc" data-mode="${binned ? 'bins' : 'marks'}" data-attempts="${n}" data-d0="${num(d0)}" data-d1="${num(d1)}" data-x0="${TL.plotX0}" data-x1="${TL.plotX1}">\n`);
+  out.push(`<div class="tl-wrap"><svg id="tl" viewBox="0 0 ${TL.width} ${height}" width="${TL.width}" height="${height}" role="group" aria-labelledby="tl-title tl-desc" data-mode="${binned ? 'bins' : 'marks'}" data-attempts="${n}" data-d0="${d0}" data-d1="${d1}" data-x0="${TL.plotX0}" data-x1="${TL.plotX1}">\n`);
   out.push(`<title id="tl-title">Timeline of ${plural(n, 'connection attempt')} over ${esc(duration(span))}</title>\n`);
   out.push(`<desc id="tl-desc">${esc(timelineDesc(report, endpoints))}</desc>\n`);
   out.push(symbols());
@@ -179,7 +179,7 @@ function bins(sel: LadderSelection, laneRow: Int32Array, laneCount: number, d0: 
     const r = Math.floor(k / binCount);
     if (sum > laneMax[r]) laneMax[r] = sum;
   }
-  const out: string[] = [];
+  const out: string[] = ['<g class="bins">'];
   const plotW = TL.plotX1 - TL.plotX0;
   const binW = plotW / binCount;
   for (let r = 0; r < laneCount; r++) {
@@ -202,9 +202,10 @@ function bins(sel: LadderSelection, laneRow: Int32Array, laneCount: number, d0: 
         text.push(`${VERDICTS[v]} ${c}`);
       }
       const t0 = d0 + b * width;
-      out.push(`<g class="bin" data-t0="${num(t0)}" data-t1="${num(t0 + width)}" data-c="${esc(text.join(', '))}" transform="translate(${num(TL.plotX0 + b * binW)},0) scale(${num(binW)},1)">${rects.join('')}</g>\n`);
+      out.push(`\n<g class="bin" data-t0="${t0}" data-t1="${t0 + width}" data-c="${esc(text.join(', '))}" transform="translate(${num(TL.plotX0 + b * binW)},0) scale(${num(binW)},1)">${rects.join('')}</g>`);
     }
   }
+  out.push('</g>\n');
   return out.join('');
 }
 

@@ -14,7 +14,7 @@ export const SCRIPT = String.raw`
   var X0 = +svg.getAttribute('data-x0'), X1 = +svg.getAttribute('data-x1');
   var a = D0, b = D1;
   var marks = Array.prototype.slice.call(svg.querySelectorAll('.mk'));
-  var bins = Array.prototype.slice.call(svg.querySelectorAll('.bin'));
+  var binLayer = svg.querySelector('.bins');
   var axis = svg.querySelector('.axis');
   var brush = svg.querySelector('.brush');
   var range = document.getElementById('range');
@@ -56,11 +56,10 @@ export const SCRIPT = String.raw`
       marks[i].classList.toggle('out', out);
       if (!out) marks[i].firstElementChild.setAttribute('x', X(t).toFixed(2));
     }
-    for (var j = 0; j < bins.length; j++) {
-      var g = bins[j], t0 = +g.getAttribute('data-t0'), t1 = +g.getAttribute('data-t1');
-      var hidden = t1 < a || t0 > b;
-      g.classList.toggle('out', hidden);
-      if (!hidden) g.setAttribute('transform', 'translate(' + X(t0).toFixed(2) + ',0) scale(' + Math.max(0.5, X(t1) - X(t0)).toFixed(3) + ',1)');
+    // Bins are drawn for the whole capture: one horizontal stretch of their layer zooms them all.
+    if (binLayer) {
+      var k = (D1 - D0) / (b - a), tx = X0 + (D0 - a) / (b - a) * (X1 - X0) - k * X0;
+      binLayer.setAttribute('transform', 'matrix(' + k + ' 0 0 1 ' + tx + ' 0)');
     }
     drawAxis();
     var whole = a <= D0 && b >= D1;
