@@ -20,9 +20,10 @@ const CHROMIUM = process.env.SYNSCOPE_CHROMIUM ?? '/usr/bin/chromium';
 const CI = process.env.CI === 'true';
 const artifacts = process.env.SYNSCOPE_ARTIFACTS ?? join(root, 'test-artifacts');
 const tmp = mkdtempSync(join(tmpdir(), 'synscope-html-'));
-const basic = join(root, 'fixtures', 'basic-v4-client.pcap');
-const backlog = join(root, 'fixtures', 'backlog-abort-v4-client.pcap');
-const router6 = join(root, 'fixtures', 'basic-v6-router.pcapng');
+// Relative to the repository, where the binary runs (cli-run.ts): the report names the file as given.
+const basic = 'fixtures/basic-v4-client.pcap';
+const backlog = 'fixtures/backlog-abort-v4-client.pcap';
+const router6 = 'fixtures/basic-v6-router.pcapng';
 
 // The browser API, typed loosely: playwright-core is a devDependency that may be missing.
 type Page = any;
@@ -113,7 +114,7 @@ test('-o errors: one line naming the path, exit 2, before the analysis', () => {
 });
 
 test('standard input: the report is drawn, and says the ladders could not read the packets again', () => {
-  const r = run(['analyze', '-', '-F', 'html'], { input: readFileSync(basic) });
+  const r = run(['analyze', '-', '-F', 'html'], { input: readFileSync(join(root, basic)) });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /could not be read a second time \(standard input or a pipe\)/);
   assert.equal((r.stdout.match(/class="mk"/g) ?? []).length, 13);
@@ -197,6 +198,7 @@ test('the report in a browser: marks per attempt, ladders of refused, rejected a
     const inRange = await visible();
     assert.ok(inRange > 0 && inRange < report.summary.attempts, `the brush keeps ${inRange} marks`);
     assert.match(await page.textContent('#range'), /^showing \+/);
+    assert.equal(await page.isVisible('#tl .brush'), false, 'the brush goes once it has zoomed');
     await page.click('[data-zoom="reset"]');
     assert.equal(await visible(), report.summary.attempts);
     assert.equal(await page.textContent('#range'), 'showing the whole capture');
@@ -205,6 +207,9 @@ test('the report in a browser: marks per attempt, ladders of refused, rejected a
     await page.click('[data-zoom="reset"]');
 
     await page.screenshot({ path: join(artifacts, 'html-report.png'), fullPage: false });
+    await page.locator(`#tl-m${forged}`).click();
+    await page.waitForFunction((n: number) => location.hash === `#L${n}`, forged, { timeout: 5_000 });
+    await page.screenshot({ path: join(artifacts, 'html-ladders.png'), fullPage: false });
     // Print: the controls go, the drawings stay.
     await page.emulateMedia({ media: 'print' });
     assert.equal(await page.isVisible('.controls'), false);

@@ -37,6 +37,7 @@ button { font: inherit; padding: 3px 10px; border: 1px solid #888; border-radius
 #tl .mk { cursor: pointer; }
 #tl .mk:hover use, #tl .mk:focus use, #tl .mk.current use { filter: drop-shadow(0 0 1.5px #0072B2) drop-shadow(0 0 1.5px #0072B2); }
 #tl .mk.out, #tl .bin.out { display: none; }
+#tl .brush[hidden] { display: none; }
 #tl .brush { fill: rgba(0, 114, 178, .15); stroke: #0072B2; }
 #tip { position: absolute; z-index: 5; max-width: 420px; background: #222; color: #fff; padding: 6px 8px; border-radius: 4px; font-size: 12.5px; pointer-events: none; }
 .table-wrap { overflow-x: auto; }
