@@ -42,9 +42,9 @@ export function isFailing(a: AttemptReport): boolean {
   return a.verdict !== 'established' || a.flags.includes('backlog-drop') || a.flags.includes('data-unacked');
 }
 
-/** The sample an attempt belongs to: its verdict, `established, delayed` or `healthy`. */
+/** The sample an attempt belongs to: its verdict, `established (delayed)` or `healthy`. */
 export function sampleKind(a: AttemptReport): string {
-  return !isFailing(a) ? 'healthy' : a.verdict === 'established' ? 'established, delayed' : a.verdict;
+  return !isFailing(a) ? 'healthy' : a.verdict === 'established' ? 'established (delayed)' : a.verdict;
 }
 
 interface Chosen extends LadderChoice {
@@ -144,7 +144,7 @@ export class LadderSelection {
   /** Per kind: attempts seen and left without a ladder (kinds with none left out are omitted). */
   leftOut(): Array<{ kind: string; seen: number; left: number }> {
     const out: Array<{ kind: string; seen: number; left: number }> = [];
-    const order = [...VERDICTS, 'established, delayed', 'healthy'];
+    const order = [...VERDICTS, 'established (delayed)', 'healthy'];
     for (const kind of order) {
       const s = this.samples.get(kind);
       if (s && s.seen > s.kept.length) out.push({ kind, seen: s.seen, left: s.seen - s.kept.length });
