@@ -111,6 +111,8 @@ test('-o errors: one line naming the path, exit 2, before the analysis', () => {
   oneLine(run(['analyze', basic, '-F', 'html', '-o', tmp]), /cannot write the report there \(it is a directory\)/);
   oneLine(run(['analyze', basic, '-F', 'json', '--workers', '2', '-o', join(tmp, 'w.json')]), /--workers 2 writes to standard output/);
   oneLine(run(['analyze', basic, '-F', 'pdf']), /pdf/);
+  // A write that fails after the open (a full disk): one line too, not a stack trace.
+  if (existsSync('/dev/full')) oneLine(run(['analyze', basic, '-F', 'html', '-o', '/dev/full']), /-o \/dev\/full: writing the report failed \(ENOSPC\)/);
 });
 
 test('standard input: the report is drawn, and says the ladders could not read the packets again', () => {

@@ -7,7 +7,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { isSynscopeError, SynscopeError } from '../errors.js';
-import { constants as fsConstants, createWriteStream, openSync } from 'node:fs';
+import { constants as fsConstants, createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { access, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
@@ -119,10 +119,10 @@ export function buildProgram(): Command {
         }
       }
       const ndjson = o.format === 'ndjson';
-      const out = o.output === undefined ? process.stdout : createWriteStream('', { fd: openOutput(o.output) });
+      const out = o.output === undefined ? process.stdout : outputFile(o.output);
       const line = (obj: unknown) => out.write(`${JSON.stringify(obj)}\n`);
       const toStdout = (s: string | Uint8Array) => out.write(s);
-      const html = o.format === 'html' ? new HtmlReport({}, { packetFilter, command: `synscope analyze ${files.join(' ')}` }) : null;
+      const html = o.format === 'html' ? new HtmlReport({}, { packetFilter }) : null;
       const threads = o.format !== 'json' || o.output !== undefined ? 1 : jsonThreads(o.workers, o.workers === 'auto' ? await inputBytes(files) : null, availableParallelism());
       const json = o.format !== 'json' ? null : threads === 2 ? new ParallelJsonReportWriter(toStdout, () => process.exit(0)) : new JsonReportWriter(toStdout);
       // Every attempt is kept only when something needs the list; otherwise memory stays bounded.
@@ -223,15 +223,22 @@ interface AnalyzeCliOptions {
   workers: 'auto' | '1' | '2';
 }
 
-/** Opens (creates or truncates) the -o file before the analysis, so a bad path fails at once. */
-function openOutput(file: string): number {
-  try {
-    return openSync(file, 'w');
-  } catch (e) {
+/** The -o file, opened (created or emptied) before the analysis, so that a bad path fails at once. */
+function outputFile(file: string): WriteStream {
+  const why = (e: unknown) => {
     const code = (e as NodeJS.ErrnoException).code ?? String(e);
-    const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : code;
-    throw new SynscopeError('ERR_FILE_OPEN', `-o ${file}: cannot write the report there (${why}); choose another path`, { source: file, cause: e });
+    return code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : code;
+  };
+  let fd: number;
+  try {
+    fd = openSync(file, 'w');
+  } catch (e) {
+    throw new SynscopeError('ERR_FILE_OPEN', `-o ${file}: cannot write the report there (${why(e)}); choose another path`, { source: file, cause: e });
   }
+  const out = createWriteStream('', { fd });
+  // A write that fails later (a full disk) ends the run in one line, as a bad path does.
+  out.on('error', (e) => fail(new SynscopeError('ERR_FILE_OPEN', `-o ${file}: writing the report failed (${why(e)})`, { source: file, cause: e })));
+  return out;
 }
 
 function positiveInt(s: string, option: string): number {

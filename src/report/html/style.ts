@@ -77,6 +77,7 @@ td.hints code { white-space: pre-wrap; word-break: break-word; }
 @media print {
   .controls, .skip, nav, .back, #tip, .hint + .controls { display: none !important; }
   body { font-size: 11px; }
+  code, .facts dl { font-size: 9.5px; }
   header, main { max-width: none; padding: 0; }
   #tl, .ladder-svg { max-width: 100%; height: auto; }
   .ladder { break-inside: avoid; content-visibility: visible; box-shadow: none !important; border-color: #999 !important; }
