@@ -13,3 +13,8 @@ export { Decoder, DecodedPacket } from './decode/decoder.js';
 export { PcapWriter, PcapngWriter } from './capture/writer.js';
 export { SynscopeError, isSynscopeError, type ErrorCode } from './errors.js';
 export { compileFilter, PacketFilter } from './filter/filter.js';
+export { HtmlReport } from './ladder/html-report.js';
+export { readLadders, type LadderReadOptions } from './ladder/packets.js';
+export { renderHtml, type HtmlOptions } from './report/html/render.js';
+export { LadderSelection, type SelectionLimits, type LadderChoice } from './report/html/select.js';
+export type { LadderData, LadderPacket } from './report/html/model.js';

@@ -7,7 +7,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { isSynscopeError, SynscopeError } from '../errors.js';
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, createWriteStream, openSync, type WriteStream } from 'node:fs';
 import { access, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
@@ -24,6 +24,7 @@ import { Progress } from './progress.js';
 import { registerLive } from './live.js';
 import { checkHosts, checkNotFormat, collectList, oneLineUsageErrors, outputWidth, parseGrace, parsePorts, splitInputs, usage } from './args.js';
 import { makePacketFilter } from './filter-arg.js';
+import { HtmlReport } from '../ladder/html-report.js';
 import type { PacketFilter } from '../filter/filter.js';
 
 const debug = process.argv.includes('--debug');
@@ -78,7 +79,8 @@ export function buildProgram(): Command {
     .argument('[file...]', `${FILES_HELP}. Several are one capture, merged in the time order of their first packets (not the order given), so an attempt spanning two files gets one verdict. Words after the files that name no file are a capture-filter expression (pcap-filter(7)), as in tcpdump -r FILE [expression]: only matching packets are analysed`)
     .option('-r, --read <file>', 'read this capture, as tcpdump -r (repeat it for several); every word after the options is then the capture-filter expression', collectList)
     .option('-f, --filter <expression>', 'capture-filter expression (pcap-filter(7)), as tshark -f: only packets it matches are analysed; the same as the expression after the files')
-    .addOption(new Option('-F, --format <format>', 'output format').choices(['table', 'json', 'ndjson']).default('table'))
+    .addOption(new Option('-F, --format <format>', 'output format').choices(['table', 'json', 'ndjson', 'html']).default('table'))
+    .option('-o, --output <file>', 'write the report to this file instead of standard output (html: one self-contained page with a timeline and ladder diagrams)')
     .option('-d, --details', 'table format: also list every attempt with its reason and frames')
     .option('-n', 'accepted for tcpdump habits and ignored: synscope never resolves names (addresses and ports are always numeric)')
     .option('--host <ip>', 'only attempts from or to this address or prefix (203.0.113.20, 203.0.113.0/24, 2001:db8:2::/64); repeat it or give a comma list', collectList)
@@ -98,6 +100,7 @@ export function buildProgram(): Command {
       const { inputs: files, expression } = await splitInputs(words, o.read ?? [], o.filter);
       if (files.filter((f) => f === '-').length > 1) throw new SynscopeError('ERR_USAGE', 'standard input (-) can be named only once');
       if (o.workers === '2' && o.format !== 'json') throw new SynscopeError('ERR_USAGE', `--workers 2 speeds up --format json only; leave it out with --format ${o.format}`);
+      if (o.workers === '2' && o.output !== undefined) throw new SynscopeError('ERR_USAGE', '--workers 2 writes to standard output; leave out -o (redirect with > instead) or --workers 2');
       const failOn = parseVerdictList(o.failOn);
       const timeout = Number(o.handshakeTimeout);
       if (!Number.isFinite(timeout) || timeout <= 0) throw new SynscopeError('ERR_USAGE', `--handshake-timeout must be a number of seconds above 0, not "${o.handshakeTimeout}"`);
@@ -116,9 +119,11 @@ export function buildProgram(): Command {
         }
       }
       const ndjson = o.format === 'ndjson';
-      const line = (obj: unknown) => process.stdout.write(`${JSON.stringify(obj)}\n`);
-      const toStdout = (s: string | Uint8Array) => process.stdout.write(s);
-      const threads = o.format !== 'json' ? 1 : jsonThreads(o.workers, o.workers === 'auto' ? await inputBytes(files) : null, availableParallelism());
+      const out = o.output === undefined ? process.stdout : outputFile(o.output);
+      const line = (obj: unknown) => out.write(`${JSON.stringify(obj)}\n`);
+      const toStdout = (s: string | Uint8Array) => out.write(s);
+      const html = o.format === 'html' ? new HtmlReport({}, { packetFilter }) : null;
+      const threads = o.format !== 'json' || o.output !== undefined ? 1 : jsonThreads(o.workers, o.workers === 'auto' ? await inputBytes(files) : null, availableParallelism());
       const json = o.format !== 'json' ? null : threads === 2 ? new ParallelJsonReportWriter(toStdout, () => process.exit(0)) : new JsonReportWriter(toStdout);
       // Every attempt is kept only when something needs the list; otherwise memory stays bounded.
       const collect = Boolean(expected || o.writeExpect || o.details);
@@ -140,11 +145,11 @@ export function buildProgram(): Command {
         // A file has its whole future on disk: each attempt is written once, with its final verdict,
         // so the lines agree with the summary without revisions. A pipe is live capture by another
         // name (tcpdump -U -w - | synscope analyze -): written when first decided, revised if need be.
-        onFinal: ndjson && !streaming ? (a) => line({ type: 'attempt', ...a }) : undefined,
+        onFinal: ndjson && !streaming ? (a) => line({ type: 'attempt', ...a }) : html?.add,
         onAttempt: ndjson && streaming ? (a) => line({ type: 'attempt', ...a }) : undefined,
         onRevision: ndjson && streaming ? (a, previous) => line({ type: 'attempt', ...a, revises: true, previousVerdict: previous }) : undefined,
         jsonWriter: json ?? undefined,
-        drain: json instanceof ParallelJsonReportWriter ? () => json.room() ?? stdoutRoom() : stdoutRoom,
+        drain: json instanceof ParallelJsonReportWriter ? () => json.room() ?? stdoutRoom() : () => stdoutRoom(out),
         onWarning: ndjson ? (w) => line({ type: 'warning', message: w }) : undefined,
       });
       progress?.done();
@@ -153,11 +158,15 @@ export function buildProgram(): Command {
         line({ type: 'summary', ...report.summary });
       } else if (json) {
         await json.end(report.endpoints, report.summary);
+      } else if (html) {
+        out.write(await html.render(report));
+        for (const w of report.summary.warnings) process.stderr.write(`synscope: warning: ${w}\n`);
       } else {
-        process.stdout.write(formatTable(report, { details: o.details, hints: o.hints, width: outputWidth(), warnings: false }));
+        out.write(formatTable(report, { details: o.details, hints: o.hints, width: outputWidth(), warnings: false }));
         // Warnings go to stderr in table form: the table on stdout stays what a script reads.
         for (const w of report.summary.warnings) process.stderr.write(`synscope: warning: ${w}\n`);
       }
+      if (out !== process.stdout) await new Promise<void>((done) => out.end(done));
       if (o.writeExpect) {
         try {
           await writeFile(o.writeExpect, formatExpect(report.attempts));
@@ -201,7 +210,8 @@ function bound(f: PacketFilter): Pick<PacketFilter, 'matches' | 'matchesFrame'> 
 interface AnalyzeCliOptions {
   read?: string[];
   filter?: string;
-  format: 'table' | 'json' | 'ndjson';
+  format: 'table' | 'json' | 'ndjson' | 'html';
+  output?: string;
   details?: boolean;
   failOn?: string;
   expect?: string;
@@ -215,6 +225,24 @@ interface AnalyzeCliOptions {
   maxAttempts: string;
   quiet?: boolean;
   workers: 'auto' | '1' | '2';
+}
+
+/** The -o file, opened (created or emptied) before the analysis, so that a bad path fails at once. */
+function outputFile(file: string): WriteStream {
+  const why = (e: unknown) => {
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    return code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : code;
+  };
+  let fd: number;
+  try {
+    fd = openSync(file, 'w');
+  } catch (e) {
+    throw new SynscopeError('ERR_FILE_OPEN', `-o ${file}: cannot write the report there (${why(e)}); choose another path`, { source: file, cause: e });
+  }
+  const out = createWriteStream('', { fd });
+  // A write that fails later (a full disk) ends the run in one line, as a bad path does.
+  out.on('error', (e) => fail(new SynscopeError('ERR_FILE_OPEN', `-o ${file}: writing the report failed (${why(e)})`, { source: file, cause: e })));
+  return out;
 }
 
 function positiveInt(s: string, option: string): number {
@@ -270,8 +298,7 @@ await main(process.argv);
  * Resolves when stdout has room again (or is gone). Reading waits for it, so a report piped into
  * a slow reader (`| jq`, `| less`) does not pile up in memory.
  */
-function stdoutRoom(): Promise<void> | null {
-  const out = process.stdout;
+function stdoutRoom(out: NodeJS.WritableStream & { writableNeedDrain: boolean } = process.stdout): Promise<void> | null {
   if (!out.writableNeedDrain) return null;
   return new Promise((resolve) => {
     const done = () => {

@@ -51,13 +51,18 @@ export function formatTable(r: Report, opts: TableOptions = {}): string {
       }
     }
   }
-  const s = r.summary;
-  const filter = s.filteredOut !== undefined ? `; the filter${s.filter?.expression !== undefined ? ` "${s.filter.expression}"` : ''} kept ${s.packets - s.filteredOut} of them` : '';
-  const line = `${plural(s.packets, 'packet')}${filter}, ${plural(s.attempts, 'connection attempt')}${s.midstream ? `, ${plural(s.midstream, 'flow')} without their SYN (midstream)` : ''}: ${counts(s.verdicts).join(', ') || 'none'}`;
   // One line whatever the width, as the next-step commands: scripts grep it, people copy them.
-  out.push(line);
-  if (opts.warnings !== false) for (const w of s.warnings) out.push(`warning: ${w}`);
+  out.push(summaryLine(r));
+  if (opts.warnings !== false) for (const w of r.summary.warnings) out.push(`warning: ${w}`);
   return `${out.join('\n')}\n`;
+}
+
+/** `47 packets, 13 connection attempts: established 1, refused 3, ...` (the table's last line). */
+export function summaryLine(r: Report): string {
+  const s = r.summary;
+  const counts = VERDICTS.filter((k) => s.verdicts[k]).map((k) => `${k} ${s.verdicts[k]}`);
+  const filter = s.filteredOut !== undefined ? `; the filter${s.filter?.expression !== undefined ? ` "${s.filter.expression}"` : ''} kept ${s.packets - s.filteredOut} of them` : '';
+  return `${plural(s.packets, 'packet')}${filter}, ${plural(s.attempts, 'connection attempt')}${s.midstream ? `, ${plural(s.midstream, 'flow')} without their SYN (midstream)` : ''}: ${counts.join(', ') || 'none'}`;
 }
 
 /** The per-attempt table, in the widest of its forms that fits. */

@@ -24,3 +24,15 @@ export function isoTime(sec: number, nsec: number, digits: number): string {
   return `${base}.${frac}Z`;
 }
 
+
+/**
+ * The inverse of isoTime: whole seconds and nanoseconds of `2026-11-22T01:02:03.123456Z`
+ * (any number of fractional digits up to 9), or null for text that is not such a time.
+ */
+export function parseIsoTime(text: string): [number, number] | null {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?Z$/.exec(text);
+  if (!m) return null;
+  const ms = Date.parse(`${m[1]}Z`);
+  if (Number.isNaN(ms)) return null;
+  return [ms / 1000, m[2] === undefined ? 0 : Number(m[2].padEnd(9, '0'))];
+}
