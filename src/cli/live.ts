@@ -22,6 +22,7 @@ import { linkTypeName } from '../model/linktypes.js';
 import { isVerdict, type Verdict } from '../model/verdict.js';
 import type { AttemptReport, Report } from '../report/model.js';
 import { formatTable, plural } from '../report/table.js';
+import { ZEEK_FORMATS, ZeekLogWriter, type ZeekFormat } from '../report/zeek.js';
 import { endpointToString } from '../util/ip.js';
 import { checkHosts, checkNotFormat, collectList, outputWidth, parseGrace, parsePorts, usage } from './args.js';
 
@@ -35,7 +36,7 @@ interface LiveCliOptions {
   interface: string;
   filter?: string;
   answerGrace: string;
-  format: 'table' | 'ndjson';
+  format: 'table' | 'ndjson' | ZeekFormat;
   duration?: string;
   count?: string;
   write?: string;
@@ -60,7 +61,7 @@ export function registerLive(program: Command): void {
     .argument('[expression...]', 'capture filter (pcap-filter(7)) replacing the default one, as in tcpdump -i IFACE [expression]; the same as -f. Keep ICMP errors in it (e.g. "tcp port 443 or icmp or icmp6")')
     .requiredOption('-i, --interface <iface>', 'interface to capture on (`synscope devices` lists them; `any` for all on Linux)')
     .option('-f, --filter <expression>', 'capture filter (pcap-filter(7)), as tshark -f: replaces the default one (keep "or icmp or icmp6" in it)')
-    .addOption(new Option('-F, --format <format>', 'output format').choices(['table', 'ndjson']).default('table'))
+    .addOption(new Option('-F, --format <format>', 'output format (zeek, zeek-json: Zeek\'s conn.log, one row per attempt once its verdict is final)').choices(['table', 'ndjson', ...ZEEK_FORMATS]).default('table'))
     .option('--duration <seconds>', 'stop after this many seconds')
     .option('-c, --count <packets>', 'stop after this many captured packets')
     .option('-w, --write <file>', 'also write every analysed packet (every captured one, unless the queue shed some) to this file, flushed as packets arrive: classic pcap with nanosecond timestamps, or pcapng if the name ends in .pcapng (then with the capture\'s end time in an interface statistics block)')
@@ -250,6 +251,8 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
     if (!outQueued) { outQueued = true; setImmediate(flushOut); }
   };
   const line = (obj: unknown) => out(`${JSON.stringify(obj)}\n`);
+  // A conn.log row is written once, with the attempt's final verdict (rows are never revised).
+  const zeek = o.format === 'zeek' || o.format === 'zeek-json' ? new ZeekLogWriter(o.format, out, true) : null;
   const flowWidth = 47;
   /** Warnings already printed on stderr as they came (table form), not printed again with the summary. */
   const warned = new Set<string>();
@@ -260,12 +263,15 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
     ...(maxAttempts !== undefined ? { maxAttempts } : {}),
     hosts: o.host,
     ports,
+    onFinal: zeek ? (a) => zeek.attempt(a) : undefined,
     onAttempt: (a) => {
+      if (zeek) return;
       if (ndjson) line({ type: 'attempt', ...a });
       else out(attemptLine(a, flowWidth));
     },
     // A later packet changed a verdict already printed: the whole attempt again, marked as a revision.
     onRevision: (a, previous) => {
+      if (zeek) return;
       if (ndjson) line({ type: 'attempt', ...a, revises: true, previousVerdict: previous });
       else out(attemptLine(a, flowWidth, previous));
     },
@@ -433,6 +439,11 @@ async function runLive(filterWords: string[], o: LiveCliOptions): Promise<void> 
         ...(o.write ? { file: o.write } : {}),
       },
     });
+  } else if (zeek) {
+    zeek.end();
+    flushOut();
+    process.stderr.write(captureLine(handle, st, o.write));
+    for (const w of report.summary.warnings) if (!warned.has(w)) process.stderr.write(`synscope: warning: ${w}\n`);
   } else {
     out(formatTable(report, { hints: o.hints, width: outputWidth(), warnings: false }));
     out(captureLine(handle, st, o.write));

@@ -20,6 +20,7 @@ import { compareExpect, formatExpect, parseExpect } from '../report/expect.js';
 import { formatInfoText } from '../report/info-text.js';
 import { formatTable, plural } from '../report/table.js';
 import { JsonReportWriter, jsonThreads, ParallelJsonReportWriter } from '../report/json-stream.js';
+import { ZEEK_FORMATS, ZeekLogWriter, type ZeekFormat } from '../report/zeek.js';
 import { Progress } from './progress.js';
 import { registerLive } from './live.js';
 import { checkHosts, checkNotFormat, collectList, oneLineUsageErrors, outputWidth, parseGrace, parsePorts, splitInputs, usage } from './args.js';
@@ -78,7 +79,7 @@ export function buildProgram(): Command {
     .argument('[file...]', `${FILES_HELP}. Several are one capture, merged in the time order of their first packets (not the order given), so an attempt spanning two files gets one verdict. Words after the files that name no file are a capture-filter expression (pcap-filter(7)), as in tcpdump -r FILE [expression]: only matching packets are analysed`)
     .option('-r, --read <file>', 'read this capture, as tcpdump -r (repeat it for several); every word after the options is then the capture-filter expression', collectList)
     .option('-f, --filter <expression>', 'capture-filter expression (pcap-filter(7)), as tshark -f: only packets it matches are analysed; the same as the expression after the files')
-    .addOption(new Option('-F, --format <format>', 'output format').choices(['table', 'json', 'ndjson']).default('table'))
+    .addOption(new Option('-F, --format <format>', 'output format (zeek: Zeek\'s conn.log, tab-separated with its header; zeek-json: conn.log as JSON lines)').choices(['table', 'json', 'ndjson', ...ZEEK_FORMATS]).default('table'))
     .option('-d, --details', 'table format: also list every attempt with its reason and frames')
     .option('-n', 'accepted for tcpdump habits and ignored: synscope never resolves names (addresses and ports are always numeric)')
     .option('--host <ip>', 'only attempts from or to this address or prefix (203.0.113.20, 203.0.113.0/24, 2001:db8:2::/64); repeat it or give a comma list', collectList)
@@ -116,6 +117,7 @@ export function buildProgram(): Command {
         }
       }
       const ndjson = o.format === 'ndjson';
+      const zeek = o.format === 'zeek' || o.format === 'zeek-json' ? new ZeekLogWriter(o.format, (s) => process.stdout.write(s)) : null;
       const line = (obj: unknown) => process.stdout.write(`${JSON.stringify(obj)}\n`);
       const toStdout = (s: string | Uint8Array) => process.stdout.write(s);
       const threads = o.format !== 'json' ? 1 : jsonThreads(o.workers, o.workers === 'auto' ? await inputBytes(files) : null, availableParallelism());
@@ -138,7 +140,7 @@ export function buildProgram(): Command {
         onInput: (info) => { if (info.damaged) damaged.push(info.file); },
         // A file has its whole future on disk: each attempt is written once, with its final verdict,
         // so the lines agree with the summary without revisions (live writes early and revises).
-        onFinal: ndjson ? (a) => line({ type: 'attempt', ...a }) : undefined,
+        onFinal: ndjson ? (a) => line({ type: 'attempt', ...a }) : zeek ? (a) => zeek.attempt(a) : undefined,
         jsonWriter: json ?? undefined,
         drain: json instanceof ParallelJsonReportWriter ? () => json.room() ?? stdoutRoom() : stdoutRoom,
         onWarning: ndjson ? (w) => line({ type: 'warning', message: w }) : undefined,
@@ -149,6 +151,9 @@ export function buildProgram(): Command {
         line({ type: 'summary', ...report.summary });
       } else if (json) {
         await json.end(report.endpoints, report.summary);
+      } else if (zeek) {
+        zeek.end();
+        for (const w of report.summary.warnings) process.stderr.write(`synscope: warning: ${w}\n`);
       } else {
         process.stdout.write(formatTable(report, { details: o.details, hints: o.hints, width: outputWidth(), warnings: false }));
         // Warnings go to stderr in table form: the table on stdout stays what a script reads.
@@ -197,7 +202,7 @@ function bound(f: PacketFilter): Pick<PacketFilter, 'matches' | 'matchesFrame'> 
 interface AnalyzeCliOptions {
   read?: string[];
   filter?: string;
-  format: 'table' | 'json' | 'ndjson';
+  format: 'table' | 'json' | 'ndjson' | ZeekFormat;
   details?: boolean;
   failOn?: string;
   expect?: string;
