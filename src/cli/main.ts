@@ -25,6 +25,8 @@ import { Progress } from './progress.js';
 import { registerLive } from './live.js';
 import { checkHosts, checkNotFormat, collectList, oneLineUsageErrors, outputWidth, parseGrace, parsePorts, splitInputs, usage } from './args.js';
 import { makePacketFilter } from './filter-arg.js';
+import { checkRereadable, DEFAULT_EVIDENCE_VERDICTS, EvidenceSet, parseEvidenceVerdicts, writeEvidence } from '../extract/evidence.js';
+import type { CaptureInfo } from '../capture/record.js';
 import type { PacketFilter } from '../filter/filter.js';
 
 const debug = process.argv.includes('--debug');
@@ -87,6 +89,8 @@ export function buildProgram(): Command {
     .option('--fail-on <verdicts>', 'exit with status 1 if any attempt has one of these verdicts (comma-separated)')
     .option('--expect <file>', 'compare the verdicts with an expected-verdicts file; exit 1 with a diff when they differ')
     .option('--write-expect <file>', 'write the verdicts as an expected-verdicts file (for --expect later)')
+    .option('-w, --write <file>', 'also write the packets of the attempts whose verdict is one of --verdict (SYNs, answers, ICMP errors, the rest of the handshake) to this capture, in capture order with their original timestamps: pcapng if the name ends in .pcapng (each packet with a comment naming its original file and frame), else classic pcap')
+    .option('--verdict <verdicts>', `with -w: the verdicts whose attempts are written (comma-separated; default: every verdict but established: ${DEFAULT_EVIDENCE_VERDICTS.join(',')})`)
     .option('--strict', 'exit with status 2 (after the report) when an input is damaged or cut off, and fail on a file of a directory or pattern that cannot be read instead of skipping it')
     .option('--handshake-timeout <seconds>', 'seconds without any answer before an attempt counts as filtered', '3')
     .option('--answer-grace <seconds>', 'seconds a RST or ICMP error waits for a racing SYN-ACK before it decides the verdict (an unanswered attempt waits the handshake timeout plus twice this)', '0.5')
@@ -100,6 +104,13 @@ export function buildProgram(): Command {
       if (files.filter((f) => f === '-').length > 1) throw new SynscopeError('ERR_USAGE', 'standard input (-) can be named only once');
       if (o.workers === '2' && o.format !== 'json') throw new SynscopeError('ERR_USAGE', `--workers 2 speeds up --format json only; leave it out with --format ${o.format}`);
       const failOn = parseVerdictList(o.failOn);
+      if (o.verdict !== undefined && o.write === undefined) throw new SynscopeError('ERR_USAGE', '--verdict chooses the attempts -w writes; give -w FILE.pcapng too');
+      const evidence = o.write === undefined ? null : new EvidenceSet(o.verdict === undefined ? DEFAULT_EVIDENCE_VERDICTS : parseEvidenceVerdicts(o.verdict));
+      if (o.write !== undefined) {
+        checkRereadable(files, o.write);
+        await writableFolder(o.write, 'the evidence capture');
+      }
+      const inputs: CaptureInfo[] = [];
       const timeout = Number(o.handshakeTimeout);
       if (!Number.isFinite(timeout) || timeout <= 0) throw new SynscopeError('ERR_USAGE', `--handshake-timeout must be a number of seconds above 0, not "${o.handshakeTimeout}"`);
       const grace = parseGrace(o.answerGrace);
@@ -109,13 +120,7 @@ export function buildProgram(): Command {
       const packetFilter = expression === null ? undefined : { expression, ...bound(makePacketFilter(expression)) };
       const expected = o.expect ? parseExpect(await readText(o.expect), o.expect) : null;
       // Fail before the analysis, not after the report, when the expected-verdicts file cannot be written.
-      if (o.writeExpect) {
-        try {
-          await access(dirname(resolve(o.writeExpect)), fsConstants.W_OK);
-        } catch (e) {
-          throw new SynscopeError('ERR_FILE_OPEN', `${o.writeExpect}: cannot write the expected-verdicts file (its folder ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'is not writable'}); choose another path`, { source: o.writeExpect, cause: e });
-        }
-      }
+      if (o.writeExpect) await writableFolder(o.writeExpect, 'the expected-verdicts file');
       const ndjson = o.format === 'ndjson';
       const zeek = o.format === 'zeek' || o.format === 'zeek-json' ? new ZeekLogWriter(o.format, (s) => process.stdout.write(s)) : null;
       const line = (obj: unknown) => process.stdout.write(`${JSON.stringify(obj)}\n`);
@@ -137,10 +142,14 @@ export function buildProgram(): Command {
         collect,
         strict: o.strict,
         packetFilter,
-        onInput: (info) => { if (info.damaged) damaged.push(info.file); },
+        onInput: (info) => { if (info.damaged) damaged.push(info.file); inputs.push(info); },
         // A file has its whole future on disk: each attempt is written once, with its final verdict,
         // so the lines agree with the summary without revisions (live writes early and revises).
-        onFinal: ndjson ? (a) => line({ type: 'attempt', ...a }) : zeek ? (a) => zeek.attempt(a) : undefined,
+        onFinal: ndjson || zeek || evidence ? (a) => {
+          evidence?.add(a);
+          if (ndjson) line({ type: 'attempt', ...a });
+          else zeek?.attempt(a);
+        } : undefined,
         jsonWriter: json ?? undefined,
         drain: json instanceof ParallelJsonReportWriter ? () => json.room() ?? stdoutRoom() : stdoutRoom,
         onWarning: ndjson ? (w) => line({ type: 'warning', message: w }) : undefined,
@@ -158,6 +167,11 @@ export function buildProgram(): Command {
         process.stdout.write(formatTable(report, { details: o.details, hints: o.hints, width: outputWidth(), warnings: false }));
         // Warnings go to stderr in table form: the table on stdout stays what a script reads.
         for (const w of report.summary.warnings) process.stderr.write(`synscope: warning: ${w}\n`);
+      }
+      if (evidence && o.write !== undefined) {
+        const w = await writeEvidence(report.summary.files, inputs, evidence, o.write, packetFilter);
+        const counts = Object.entries(evidence.counts).map(([v, n]) => `${v} ${n}`).join(', ');
+        process.stderr.write(`synscope: wrote ${plural(w.packets, 'packet')} of ${plural(w.attempts, 'attempt')}${counts ? ` (${counts})` : ''} to ${o.write} (${w.format})\n`);
       }
       if (o.writeExpect) {
         try {
@@ -216,6 +230,17 @@ interface AnalyzeCliOptions {
   maxAttempts: string;
   quiet?: boolean;
   workers: 'auto' | '1' | '2';
+  write?: string;
+  verdict?: string;
+}
+
+/** Fails before the analysis, not after the report, when `file` cannot be created. */
+async function writableFolder(file: string, what: string): Promise<void> {
+  try {
+    await access(dirname(resolve(file)), fsConstants.W_OK);
+  } catch (e) {
+    throw new SynscopeError('ERR_FILE_OPEN', `${file}: cannot write ${what} (its folder ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'is not writable'}); choose another path`, { source: file, cause: e });
+  }
 }
 
 function positiveInt(s: string, option: string): number {
