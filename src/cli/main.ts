@@ -155,6 +155,12 @@ export function buildProgram(): Command {
         onWarning: ndjson ? (w) => line({ type: 'warning', message: w }) : undefined,
       });
       progress?.done();
+      // The second pass, before the table: an input that pcap cannot hold stops with one line only.
+      if (evidence && o.write !== undefined) {
+        const w = await writeEvidence(report.summary.files, inputs, evidence, o.write, packetFilter);
+        const counts = Object.entries(evidence.counts).map(([v, n]) => `${v} ${n}`).join(', ');
+        process.stderr.write(`synscope: wrote ${plural(w.packets, 'packet')} of ${plural(w.attempts, 'attempt')}${counts ? ` (${counts})` : ''} to ${o.write} (${w.format})\n`);
+      }
       if (ndjson) {
         for (const e of report.endpoints) line({ type: 'endpoint', ...e });
         line({ type: 'summary', ...report.summary });
@@ -167,11 +173,6 @@ export function buildProgram(): Command {
         process.stdout.write(formatTable(report, { details: o.details, hints: o.hints, width: outputWidth(), warnings: false }));
         // Warnings go to stderr in table form: the table on stdout stays what a script reads.
         for (const w of report.summary.warnings) process.stderr.write(`synscope: warning: ${w}\n`);
-      }
-      if (evidence && o.write !== undefined) {
-        const w = await writeEvidence(report.summary.files, inputs, evidence, o.write, packetFilter);
-        const counts = Object.entries(evidence.counts).map(([v, n]) => `${v} ${n}`).join(', ');
-        process.stderr.write(`synscope: wrote ${plural(w.packets, 'packet')} of ${plural(w.attempts, 'attempt')}${counts ? ` (${counts})` : ''} to ${o.write} (${w.format})\n`);
       }
       if (o.writeExpect) {
         try {

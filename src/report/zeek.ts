@@ -183,7 +183,10 @@ export class ZeekLogWriter {
   private opened = false;
   private lastEnd = '';
 
-  constructor(readonly format: ZeekFormat, private readonly write: (text: string) => void, private readonly wallClock = false) {}
+  constructor(readonly format: ZeekFormat, private readonly write: (text: string) => void, private readonly wallClock = false) {
+    // Live: the log opens when the capture does, as Zeek's.
+    if (wallClock) this.open(new Date());
+  }
 
   attempt(r: AttemptReport): void {
     if (!this.opened) this.open(this.wallClock ? new Date() : new Date(Date.parse(r.start)));
