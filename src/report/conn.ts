@@ -54,21 +54,37 @@ export function connFields(a: Attempt): ConnFields {
 
 const UID_SEEDS = [0x811c9dc5, 0x01000193, 0x9e3779b9];
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+const uidCodes: number[] = new Array<number>(19).fill(0x43); // 'C'
+
+/** One 32-bit word into a MurmurHash3 state. */
+function mix(h: number, k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  h ^= Math.imul(k, 0x1b873593);
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
 
 /**
- * A Zeek-style connection uid ("C" and base62), derived from the attempt itself (addresses,
- * ports, VLAN, ISN, first SYN's time), so the same capture always gives the same uids: three
- * 32-bit FNV-1a lanes with different seeds, each finished with MurmurHash3's mixer.
+ * A Zeek-style connection uid ("C" and 18 base62 characters), derived from the attempt itself
+ * (addresses, ports, VLAN, ISN, first SYN's time), so the same capture always gives the same
+ * uids: three MurmurHash3 lanes with different seeds over those numbers, 6 characters each.
  */
 export function zeekUid(a: Attempt): string {
-  const key = `${a.version}|${a.clientIp()}|${a.cport}|${a.serverIpText()}|${a.sport}|${a.vlan}|${a.isn}|${a.startSec}.${a.startNsec}`;
-  let out = 'C';
+  let k = 1;
   for (const seed of UID_SEEDS) {
-    let h = seed;
-    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+    let h = mix(seed, a.version);
+    h = mix(h, a.c0); h = mix(h, a.c1); h = mix(h, a.c2); h = mix(h, a.c3);
+    h = mix(h, a.s0); h = mix(h, a.s1); h = mix(h, a.s2); h = mix(h, a.s3);
+    h = mix(h, a.cport * 65536 + a.sport);
+    h = mix(h, a.vlan);
+    h = mix(h, a.isn);
+    h = mix(h, a.startSec % 4294967296);
+    h = mix(h, Math.floor(a.startSec / 4294967296));
+    h = mix(h, a.startNsec);
     h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35); h ^= h >>> 16;
     let v = h >>> 0;
-    for (let k = 0; k < 6; k++) { out += BASE62[v % 62]; v = Math.floor(v / 62); }
+    for (let i = 0; i < 6; i++) { uidCodes[k++] = BASE62.charCodeAt(v % 62); v = Math.floor(v / 62); }
   }
-  return out;
+  return String.fromCharCode.apply(null, uidCodes);
 }
