@@ -100,6 +100,19 @@ export interface AnalyzeOptions extends EngineOptions {
 /** Raw IP (LINKTYPE_RAW): how a quoted packet is handed to the packet filter. */
 const LINKTYPE_RAW = 101;
 
+/**
+ * The packet filter keeps the packet: it matches, or it is an ICMP error whose quoted packet (raw
+ * IP, as far as it was quoted) matches.
+ */
+export function keeps(pf: NonNullable<AnalyzeOptions['packetFilter']>, rec: CaptureRecord, p: DecodedPacket): boolean {
+  if (pf.matches(rec, p)) return true;
+  if (pf.matchesFrame === undefined || !p.hasIcmp || !p.icmp.quotes || p.quotedIp.version === 0) return false;
+  const off = p.quotedIp.off;
+  const len = rec.off + rec.caplen - off;
+  // (The filter's own decoder reads it: `p` stays this packet's decoding.)
+  return len > 0 && pf.matchesFrame(rec.buf, off, len, len, LINKTYPE_RAW);
+}
+
 /** Decided attempts held for their final report at most; beyond it they are reported at once. */
 const MAX_PENDING = 20_000;
 
@@ -199,7 +212,7 @@ export class Analysis {
     if (this.baseSec < 0) this.baseSec = rec.tsSec;
     const p = this.decoder.decode(rec.buf, rec.off, rec.caplen, rec.origLen, rec.linkType);
     const pf = this.opts.packetFilter;
-    if (pf !== undefined && !pf.matches(rec, p) && !this.quoteMatches(pf, rec, p)) {
+    if (pf !== undefined && !keeps(pf, rec, p)) {
       this.filteredOut++;
       return;
     }
@@ -234,15 +247,6 @@ export class Analysis {
 
   private noteUnreached(reason: string): void {
     this.unreached.set(reason, (this.unreached.get(reason) ?? 0) + 1);
-  }
-
-  /** An ICMP error whose quoted packet (raw IP, as far as it was quoted) the filter matches. */
-  private quoteMatches(pf: NonNullable<AnalyzeOptions['packetFilter']>, rec: CaptureRecord, p: DecodedPacket): boolean {
-    if (pf.matchesFrame === undefined || !p.hasIcmp || !p.icmp.quotes || p.quotedIp.version === 0) return false;
-    const off = p.quotedIp.off;
-    const len = rec.off + rec.caplen - off;
-    // (The filter's own decoder reads it: `p` stays this packet's decoding.)
-    return len > 0 && pf.matchesFrame(rec.buf, off, len, len, LINKTYPE_RAW);
   }
 
   /** Moves the clock without a packet (live capture: time passes while nothing arrives). */

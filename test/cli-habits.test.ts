@@ -222,7 +222,7 @@ test('every usage error: one line starting "synscope: ", exit 2, never commander
     [['analyze'], /analyze needs a capture/],
     [['info'], /missing required argument 'file'/],
     [['analyze', fixture, '--port'], /option '--port <port>' argument missing/],
-    [['analyze', fixture, '-F', 'nope'], /option '-F, --format <format>' argument 'nope' is invalid\. Allowed choices are table, json, ndjson, html; see synscope analyze --help/],
+    [['analyze', fixture, '-F', 'nope'], /option '-F, --format <format>' argument 'nope' is invalid\. Allowed choices are table, json, ndjson, html, zeek, zeek-json; see synscope analyze --help/],
     [['info', fixture, '-F', 'table'], /argument 'table' is invalid\. Allowed choices are text, json/],
     [['live', '-i', 'lo', '-F', 'text'], /argument 'text' is invalid\. Allowed choices are table, json, ndjson/],
     [['live'], /required option '-i, --interface <iface>' not specified; see synscope live --help/],

@@ -122,6 +122,7 @@ export const PCAPNG_EPB = 0x00000006;
 export const PCAPNG_BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 
 const OPT_ENDOFOPT = 0;
+const OPT_COMMENT = 1;
 const IF_NAME = 2;
 const IF_TSRESOL = 9;
 const IF_TSOFFSET = 14;
@@ -205,8 +206,8 @@ export class PcapngWriter extends ChunkWriter {
     return this.interfaces.length - 1;
   }
 
-  /** Enhanced Packet Block. */
-  writePacket(ifId: number, tsSec: number, tsNsec: number, data: Buffer, origLen?: number): void {
+  /** Enhanced Packet Block; `comment` becomes its opt_comment (Wireshark's frame.comment). */
+  writePacket(ifId: number, tsSec: number, tsNsec: number, data: Buffer, origLen?: number, comment?: string): void {
     const iface = this.iface(ifId);
     const ts = this.timestampUnits(iface, tsSec, tsNsec);
     const stored = cut(data, iface.snaplen);
@@ -217,7 +218,8 @@ export class PcapngWriter extends ChunkWriter {
     u32(fixed, 8, Number(ts & 0xffffffffn), be);
     u32(fixed, 12, stored.length, be);
     u32(fixed, 16, origLen ?? data.length, be);
-    this.writeBlock(PCAPNG_EPB, Buffer.concat([fixed, pad4(stored)]));
+    const opts = comment === undefined ? [] : [option(OPT_COMMENT, Buffer.from(comment, 'utf8'), be), option(OPT_ENDOFOPT, Buffer.alloc(0), be)];
+    this.writeBlock(PCAPNG_EPB, Buffer.concat([fixed, pad4(stored), ...opts]));
   }
 
   /**

@@ -26,6 +26,7 @@ import { parseListenAddress, type MetricsServer } from '../metrics/server.js';
 import { JsonReportWriter } from '../report/json-stream.js';
 import type { AttemptReport, Report } from '../report/model.js';
 import { formatTable, plural } from '../report/table.js';
+import { ZEEK_FORMATS, ZeekLogWriter, type ZeekFormat } from '../report/zeek.js';
 import { endpointToString } from '../util/ip.js';
 import { checkHosts, checkNotFormat, collectList, outputWidth, parseGrace, parsePorts, usage } from './args.js';
 
@@ -39,7 +40,7 @@ interface LiveCliOptions {
   interface: string;
   filter?: string;
   answerGrace: string;
-  format: 'table' | 'json' | 'ndjson';
+  format: 'table' | 'json' | 'ndjson' | ZeekFormat;
   duration?: string;
   count?: string;
   write?: string;
@@ -66,7 +67,7 @@ export function registerLive(program: Command): void {
     .argument('[expression...]', 'capture filter (pcap-filter(7)) replacing the default one, as in tcpdump -i IFACE [expression]; the same as -f. Keep ICMP errors in it (e.g. "tcp port 443 or icmp or icmp6")')
     .requiredOption('-i, --interface <iface>', 'interface to capture on (`synscope devices` lists them; `any` for all on Linux)')
     .option('-f, --filter <expression>', 'capture filter (pcap-filter(7)), as tshark -f: replaces the default one (keep "or icmp or icmp6" in it)')
-    .addOption(new Option('-F, --format <format>', 'output format: json is one document (as analyze gives) written when the capture ends').choices(['table', 'json', 'ndjson']).default('table'))
+    .addOption(new Option('-F, --format <format>', 'output format: json is one document (as analyze gives) written when the capture ends; zeek, zeek-json: Zeek\'s conn.log, one row per attempt once its verdict is final').choices(['table', 'json', 'ndjson', ...ZEEK_FORMATS]).default('table'))
     .option('--metrics <[host:]port>', `serve Prometheus metrics at http://HOST:PORT/metrics (HOST 127.0.0.1 unless given; [::1]:PORT for IPv6)`)
     .option('--metrics-endpoints <n>', `server endpoints that get a \`server\` label of their own in the metrics (the first to reach ${DEFAULT_PROMOTE_AFTER} attempts); the others count as "other"`, String(DEFAULT_LABELLED_ENDPOINTS))
     .option('--duration <seconds>', 'stop after this many seconds')
@@ -262,6 +263,8 @@ async function runLive(filterWords: string[], o: LiveCliOptions, version: string
     if (!outQueued) { outQueued = true; setImmediate(flushOut); }
   };
   const line = (obj: unknown) => out(`${JSON.stringify(obj)}\n`);
+  // A conn.log row is written once, with the attempt's final verdict (rows are never revised).
+  const zeek = o.format === 'zeek' || o.format === 'zeek-json' ? new ZeekLogWriter(o.format, out, true) : null;
   const flowWidth = 47;
   // Listening comes before the capture opens: a port in use stops synscope before any packet.
   let metrics: SynscopeMetrics | null = null;
@@ -279,19 +282,22 @@ async function runLive(filterWords: string[], o: LiveCliOptions, version: string
     ...(maxAttempts !== undefined ? { maxAttempts } : {}),
     hosts: o.host,
     ports,
+    // Final reports: conn.log rows (never revised) and the metrics' counts (each attempt counted once).
+    onFinal: zeek || metrics ? (a) => { zeek?.attempt(a); metrics?.final(a); } : undefined,
     onAttempt: (a) => {
+      if (zeek) return;
       if (ndjson) line({ type: 'attempt', ...a });
       else if (!json) out(attemptLine(a, flowWidth));
     },
     // A later packet changed a verdict already printed: the whole attempt again, marked as a revision.
     onRevision: (a, previous) => {
       metrics?.revision(previous, a.verdict);
+      if (zeek) return;
       if (ndjson) line({ type: 'attempt', ...a, revises: true, previousVerdict: previous });
       else if (!json) out(attemptLine(a, flowWidth, previous));
     },
     // The JSON document gets each attempt's final report as it is made (memory stays bounded).
     ...(json ? { jsonWriter: json } : {}),
-    ...(metrics ? { onFinal: (a: AttemptReport) => metrics.final(a) } : {}),
     onWarning: (w) => {
       if (ndjson) line({ type: 'warning', message: w });
       else {
@@ -462,6 +468,11 @@ async function runLive(filterWords: string[], o: LiveCliOptions, version: string
     // The summary says what the capture did, as the ndjson summary line does.
     const summary = { ...report.summary, capture };
     json.end(report.endpoints, summary);
+    for (const w of report.summary.warnings) if (!warned.has(w)) process.stderr.write(`synscope: warning: ${w}\n`);
+  } else if (zeek) {
+    zeek.end();
+    flushOut();
+    process.stderr.write(captureLine(handle, st, o.write));
     for (const w of report.summary.warnings) if (!warned.has(w)) process.stderr.write(`synscope: warning: ${w}\n`);
   } else {
     out(formatTable(report, { hints: o.hints, width: outputWidth(), warnings: false }));

@@ -20,11 +20,14 @@ import { compareExpect, formatExpect, parseExpect } from '../report/expect.js';
 import { formatInfoText } from '../report/info-text.js';
 import { formatTable, plural } from '../report/table.js';
 import { JsonReportWriter, jsonThreads, ParallelJsonReportWriter } from '../report/json-stream.js';
+import { ZEEK_FORMATS, ZeekLogWriter, type ZeekFormat } from '../report/zeek.js';
 import { Progress } from './progress.js';
 import { registerLive } from './live.js';
 import { checkHosts, checkNotFormat, collectList, oneLineUsageErrors, outputWidth, parseGrace, parsePorts, splitInputs, usage } from './args.js';
 import { makePacketFilter } from './filter-arg.js';
 import { HtmlReport } from '../ladder/html-report.js';
+import { checkRereadable, DEFAULT_EVIDENCE_VERDICTS, EvidenceSet, parseEvidenceVerdicts, writeEvidence } from '../extract/evidence.js';
+import type { CaptureInfo } from '../capture/record.js';
 import type { PacketFilter } from '../filter/filter.js';
 
 const debug = process.argv.includes('--debug');
@@ -79,8 +82,8 @@ export function buildProgram(): Command {
     .argument('[file...]', `${FILES_HELP}. Several are one capture, merged in the time order of their first packets (not the order given), so an attempt spanning two files gets one verdict. Words after the files that name no file are a capture-filter expression (pcap-filter(7)), as in tcpdump -r FILE [expression]: only matching packets are analysed`)
     .option('-r, --read <file>', 'read this capture, as tcpdump -r (repeat it for several); every word after the options is then the capture-filter expression', collectList)
     .option('-f, --filter <expression>', 'capture-filter expression (pcap-filter(7)), as tshark -f: only packets it matches are analysed; the same as the expression after the files')
-    .addOption(new Option('-F, --format <format>', 'output format').choices(['table', 'json', 'ndjson', 'html']).default('table'))
-    .option('-o, --output <file>', 'write the report to this file instead of standard output (html: one self-contained page with a timeline and ladder diagrams)')
+    .addOption(new Option('-F, --format <format>', 'output format (html: one self-contained page with a timeline and ladder diagrams; zeek: Zeek\'s conn.log, tab-separated with its header; zeek-json: conn.log as JSON lines)').choices(['table', 'json', 'ndjson', 'html', ...ZEEK_FORMATS]).default('table'))
+    .option('-o, --output <file>', 'write the report to this file instead of standard output (any format; html most of all)')
     .option('-d, --details', 'table format: also list every attempt with its reason and frames')
     .option('-n', 'accepted for tcpdump habits and ignored: synscope never resolves names (addresses and ports are always numeric)')
     .option('--host <ip>', 'only attempts from or to this address or prefix (203.0.113.20, 203.0.113.0/24, 2001:db8:2::/64); repeat it or give a comma list', collectList)
@@ -88,6 +91,8 @@ export function buildProgram(): Command {
     .option('--fail-on <verdicts>', 'exit with status 1 if any attempt has one of these verdicts (comma-separated)')
     .option('--expect <file>', 'compare the verdicts with an expected-verdicts file; exit 1 with a diff when they differ')
     .option('--write-expect <file>', 'write the verdicts as an expected-verdicts file (for --expect later)')
+    .option('-w, --write <file>', 'also write the packets of the attempts whose verdict is one of --verdict (SYNs, answers, ICMP errors, the rest of the handshake) to this capture, in capture order with their original timestamps: pcapng if the name ends in .pcapng (each packet with a comment naming its original file and frame), else classic pcap')
+    .option('--verdict <verdicts>', `with -w: the verdicts whose attempts are written (comma-separated; default: every verdict but established: ${DEFAULT_EVIDENCE_VERDICTS.join(',')})`)
     .option('--strict', 'exit with status 2 (after the report) when an input is damaged or cut off, and fail on a file of a directory or pattern that cannot be read instead of skipping it')
     .option('--handshake-timeout <seconds>', 'seconds without any answer before an attempt counts as filtered', '3')
     .option('--answer-grace <seconds>', 'seconds a RST or ICMP error waits for a racing SYN-ACK before it decides the verdict (an unanswered attempt waits the handshake timeout plus twice this)', '0.5')
@@ -102,6 +107,13 @@ export function buildProgram(): Command {
       if (o.workers === '2' && o.format !== 'json') throw new SynscopeError('ERR_USAGE', `--workers 2 speeds up --format json only; leave it out with --format ${o.format}`);
       if (o.workers === '2' && o.output !== undefined) throw new SynscopeError('ERR_USAGE', '--workers 2 writes to standard output; leave out -o (redirect with > instead) or --workers 2');
       const failOn = parseVerdictList(o.failOn);
+      if (o.verdict !== undefined && o.write === undefined) throw new SynscopeError('ERR_USAGE', '--verdict chooses the attempts -w writes; give -w FILE.pcapng too');
+      const evidence = o.write === undefined ? null : new EvidenceSet(o.verdict === undefined ? DEFAULT_EVIDENCE_VERDICTS : parseEvidenceVerdicts(o.verdict));
+      if (o.write !== undefined) {
+        checkRereadable(files, o.write);
+        await writableFolder(o.write, 'the evidence capture');
+      }
+      const inputs: CaptureInfo[] = [];
       const timeout = Number(o.handshakeTimeout);
       if (!Number.isFinite(timeout) || timeout <= 0) throw new SynscopeError('ERR_USAGE', `--handshake-timeout must be a number of seconds above 0, not "${o.handshakeTimeout}"`);
       const grace = parseGrace(o.answerGrace);
@@ -111,17 +123,12 @@ export function buildProgram(): Command {
       const packetFilter = expression === null ? undefined : { expression, ...bound(makePacketFilter(expression)) };
       const expected = o.expect ? parseExpect(await readText(o.expect), o.expect) : null;
       // Fail before the analysis, not after the report, when the expected-verdicts file cannot be written.
-      if (o.writeExpect) {
-        try {
-          await access(dirname(resolve(o.writeExpect)), fsConstants.W_OK);
-        } catch (e) {
-          throw new SynscopeError('ERR_FILE_OPEN', `${o.writeExpect}: cannot write the expected-verdicts file (its folder ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'is not writable'}); choose another path`, { source: o.writeExpect, cause: e });
-        }
-      }
+      if (o.writeExpect) await writableFolder(o.writeExpect, 'the expected-verdicts file');
       const ndjson = o.format === 'ndjson';
       const out = o.output === undefined ? process.stdout : outputFile(o.output);
       const line = (obj: unknown) => out.write(`${JSON.stringify(obj)}\n`);
       const toStdout = (s: string | Uint8Array) => out.write(s);
+      const zeek = o.format === 'zeek' || o.format === 'zeek-json' ? new ZeekLogWriter(o.format, (s) => out.write(s)) : null;
       const html = o.format === 'html' ? new HtmlReport({}, { packetFilter }) : null;
       const threads = o.format !== 'json' || o.output !== undefined ? 1 : jsonThreads(o.workers, o.workers === 'auto' ? await inputBytes(files) : null, availableParallelism());
       const json = o.format !== 'json' ? null : threads === 2 ? new ParallelJsonReportWriter(toStdout, () => process.exit(0)) : new JsonReportWriter(toStdout);
@@ -141,11 +148,15 @@ export function buildProgram(): Command {
         collect,
         strict: o.strict,
         packetFilter,
-        onInput: (info) => { if (info.damaged) damaged.push(info.file); },
+        onInput: (info) => { if (info.damaged) damaged.push(info.file); inputs.push(info); },
         // A file has its whole future on disk: each attempt is written once, with its final verdict,
         // so the lines agree with the summary without revisions. A pipe is live capture by another
         // name (tcpdump -U -w - | synscope analyze -): written when first decided, revised if need be.
-        onFinal: ndjson && !streaming ? (a) => line({ type: 'attempt', ...a }) : html?.add,
+        onFinal: (ndjson && !streaming) || zeek || evidence || html ? (a) => {
+          evidence?.add(a);
+          if (ndjson) { if (!streaming) line({ type: 'attempt', ...a }); } else if (zeek) zeek.attempt(a);
+          else html?.add(a);
+        } : undefined,
         onAttempt: ndjson && streaming ? (a) => line({ type: 'attempt', ...a }) : undefined,
         onRevision: ndjson && streaming ? (a, previous) => line({ type: 'attempt', ...a, revises: true, previousVerdict: previous }) : undefined,
         jsonWriter: json ?? undefined,
@@ -153,6 +164,12 @@ export function buildProgram(): Command {
         onWarning: ndjson ? (w) => line({ type: 'warning', message: w }) : undefined,
       });
       progress?.done();
+      // The second pass, before the table: an input that pcap cannot hold stops with one line only.
+      if (evidence && o.write !== undefined) {
+        const w = await writeEvidence(report.summary.files, inputs, evidence, o.write, packetFilter);
+        const counts = Object.entries(evidence.counts).map(([v, n]) => `${v} ${n}`).join(', ');
+        process.stderr.write(`synscope: wrote ${plural(w.packets, 'packet')} of ${plural(w.attempts, 'attempt')}${counts ? ` (${counts})` : ''} to ${o.write} (${w.format})\n`);
+      }
       if (ndjson) {
         for (const e of report.endpoints) line({ type: 'endpoint', ...e });
         line({ type: 'summary', ...report.summary });
@@ -160,6 +177,9 @@ export function buildProgram(): Command {
         await json.end(report.endpoints, report.summary);
       } else if (html) {
         out.write(await html.render(report));
+        for (const w of report.summary.warnings) process.stderr.write(`synscope: warning: ${w}\n`);
+      } else if (zeek) {
+        zeek.end();
         for (const w of report.summary.warnings) process.stderr.write(`synscope: warning: ${w}\n`);
       } else {
         out.write(formatTable(report, { details: o.details, hints: o.hints, width: outputWidth(), warnings: false }));
@@ -210,7 +230,7 @@ function bound(f: PacketFilter): Pick<PacketFilter, 'matches' | 'matchesFrame'> 
 interface AnalyzeCliOptions {
   read?: string[];
   filter?: string;
-  format: 'table' | 'json' | 'ndjson' | 'html';
+  format: 'table' | 'json' | 'ndjson' | 'html' | ZeekFormat;
   output?: string;
   details?: boolean;
   failOn?: string;
@@ -225,6 +245,17 @@ interface AnalyzeCliOptions {
   maxAttempts: string;
   quiet?: boolean;
   workers: 'auto' | '1' | '2';
+  write?: string;
+  verdict?: string;
+}
+
+/** Fails before the analysis, not after the report, when `file` cannot be created. */
+async function writableFolder(file: string, what: string): Promise<void> {
+  try {
+    await access(dirname(resolve(file)), fsConstants.W_OK);
+  } catch (e) {
+    throw new SynscopeError('ERR_FILE_OPEN', `${file}: cannot write ${what} (its folder ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'is not writable'}); choose another path`, { source: file, cause: e });
+  }
 }
 
 /** The -o file, opened (created or emptied) before the analysis, so that a bad path fails at once. */

@@ -14,6 +14,8 @@ import { reasonOf } from '../verdict/reasons.js';
 /** Frames kept per kind of evidence; later ones are counted, not listed. */
 export const MAX_FRAMES = 6;
 const HISTORY_MAX = 24;
+/** Zeek's history has no limit; a RST storm with changing sequence numbers must not grow it without bound. */
+export const ZEEK_HISTORY_MAX = 64;
 
 /**
  * History letters, after Zeek's conn.log `history` (upper case: client, lower case: server):
@@ -172,6 +174,47 @@ export class Attempt extends FlowKey {
   /** Last packet of the attempt (relative seconds). */
   lastT: number = 0;
 
+  /**
+   * What Zeek's conn.log counts (see conn-track.ts): packets and IP bytes (the IP header's total
+   * length) each side sent, copies of a packet included; the capture time of the attempt's last
+   * packet, TCP or ICMP (its own timestamp, kept as the latest seen).
+   */
+  origPkts: number = 0;
+  origIpBytes: number = 0;
+  respPkts: number = 0;
+  respIpBytes: number = 0;
+  endSec: number = 0;
+  endNsec: number = 0;
+  /**
+   * Zeek's model of each TCP endpoint, originator (`zo*`) and responder (`zr*`): state bits
+   * (conn-track.ts ZBits), first, last and acknowledged sequence numbers, the relative sequence
+   * numbers of its last SYN, FIN and RST (history letters repeat only when they differ), and its
+   * retransmission and zero-window counts (letters at 1, 10, 100, ...).
+   */
+  zoBits: number = 0;
+  zoStart: number = 0;
+  zoLast: number = 0;
+  zoAck: number = 0;
+  zoSyn: number = 0;
+  zoFin: number = 0;
+  zoRst: number = 0;
+  zoRxmt: number = 0;
+  zoWin0: number = 0;
+  zrBits: number = 0;
+  zrStart: number = 0;
+  zrLast: number = 0;
+  zrAck: number = 0;
+  zrSyn: number = 0;
+  zrFin: number = 0;
+  zrRst: number = 0;
+  zrRxmt: number = 0;
+  zrWin0: number = 0;
+  /** Zeek's `history` (its letters, not synscope's: see conn-track.ts). */
+  zHistory: string = '';
+  /** Zeek's last-activity time: the last TCP packet before both sides had closed (its `duration` ends there). */
+  zLastSec: number = 0;
+  zLastNsec: number = 0;
+
   decided: boolean = false;
   /** The consumer has made its final report (then it may be settled: see HandshakeEngine.reported). */
   reported: boolean = false;
@@ -241,6 +284,12 @@ export class Attempt extends FlowKey {
     const w = this.icmpSender;
     if (!w) return '';
     return this.icmpFamily === 4 ? ipv4ToString(w[0]) : ipv6ToString(w[0], w[1], w[2], w[3]);
+  }
+
+  /** Appends one of Zeek's history letters (char code), up to ZEEK_HISTORY_MAX. */
+  addZeekHistory(c: number): void {
+    const h = this.zHistory;
+    if (h.length < ZEEK_HISTORY_MAX) this.zHistory = nextHistory(h, c);
   }
 
   addHistory(letter: HistoryLetter): void {

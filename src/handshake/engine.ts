@@ -13,6 +13,7 @@ import { DeadlineHeap } from '../flow/deadlines.js';
 import { FlowKey, FlowTable } from '../flow/table.js';
 import { seqAdd, seqGe, seqGt } from '../util/seq.js';
 import { Attempt, AttemptPool, AttemptQueue, pushFrame } from './attempt.js';
+import { noteEnd, trackTcp } from './conn-track.js';
 import { EndpointEntry, HostEntry, Queued, requeue, SERVER_MARK } from './evidence.js';
 import { classify } from '../verdict/classify.js';
 import type { ClassifyContext } from '../verdict/context.js';
@@ -483,6 +484,7 @@ export class HandshakeEngine {
       if (!rst) this.learnHost(p, m);
       this.midstreamPacket(p, m);
     } else if (reversed) {
+      trackTcp(a, false, p, m.tsSec, m.tsNsec);
       this.stats.serverPackets++;
       if (!rst) {
         if (m.ifKey === a.ifKey && a.host) a.host.add(ip.ttl, ip.version, ip.flowLabel);
@@ -490,6 +492,7 @@ export class HandshakeEngine {
       }
       this.serverPacket(a, p, m, cut);
     } else {
+      trackTcp(a, true, p, m.tsSec, m.tsNsec);
       this.clientPacket(a, p, m, cut);
     }
   }
@@ -534,6 +537,7 @@ export class HandshakeEngine {
     const tcp = p.tcp;
     let a = this.findAttempt(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
     if (a && a.isn === tcp.seq) {
+      trackTcp(a, true, p, m.tsSec, m.tsNsec);
       // The same SYN captured again (on another interface, or twice on one) is not a retransmission.
       // (Another interface's copy may come late in a file whose interfaces were not merged in time order.)
       if (m.ifKey !== a.ifKey || (!m.backwards && m.t - a.lastSynT < 0.01)) { this.copySeen(a, m); return; }
@@ -583,6 +587,7 @@ export class HandshakeEngine {
     a.truncated = cut;
     a.synFrames = [m.frame]; // (a literal has room for exactly one: most attempts have one SYN)
     a.addHistory('S');
+    trackTcp(a, true, p, m.tsSec, m.tsNsec);
     this.attempts.insert(a);
     this.attemptCount++;
     this.ensureHost(a, ip.dst);
@@ -1012,6 +1017,7 @@ export class HandshakeEngine {
     const src = p.ip.src;
     a.icmpSender = [src[0], src[1], src[2], src[3]];
     a.lastT = m.t;
+    noteEnd(a, m.tsSec, m.tsNsec);
     a.addHistory('i');
     // The endpoint remembers its rejections: a neighbour left without ICMP meanwhile was rate-limited.
     const ep = a.endpoint;

@@ -2,7 +2,7 @@
  * Unanswered attempts in compact form. Under a SYN flood most attempts are a single SYN waiting
  * out its handshake timeout; a full `Attempt` (over 1 KB, and work for the garbage collector) for
  * each would make memory grow with the flood's rate. When the attempt table is full, an attempt
- * that has seen nothing but its own SYNs moves here: about 230 bytes in typed arrays, no object.
+ * that has seen nothing but its own SYNs moves here: about 260 bytes in typed arrays, no object.
  * It keeps its place in time (it is decided at the same deadline, from the same evidence), so a
  * flood is still called `filtered` or `backlog-drop` rather than cut short, and a packet that
  * concerns it turns it back into an Attempt.
@@ -18,14 +18,15 @@
 import { hashTuple } from '../flow/table.js';
 import { VERDICTS, verdictIndex } from '../model/verdict.js';
 import { MAX_FRAMES, type Attempt } from './attempt.js';
+import { synOnlyConn } from './conn-track.js';
 import type { EndpointEntry, HostEntry } from './evidence.js';
 
 // Per-slot layout: key words, doubles, small integers.
 const K = 13; // version, c0..c3, s0..s3, cport, sport, hash, vlan
 const KH = 11;
 const KV = 12;
-const D = 12; // seq, file, isn, startSec, startNsec, t0, lastSynT, prevSynT, lastT, deadline, aliveAtT0, busySyns
-const I = 8; // tsDigits, ifKey, synCount, synDataLen, dupFrames, bits, frame count, verdict
+const D = 15; // seq, file, isn, startSec, startNsec, t0, lastSynT, prevSynT, lastT, deadline, aliveAtT0, busySyns, origIpBytes, endSec, endNsec
+const I = 9; // tsDigits, ifKey, synCount, synDataLen, dupFrames, bits, frame count, verdict, origPkts
 const BIT_REUSE = 1;
 const BIT_TRUNCATED = 2;
 const BIT_RETRANSMIT_SEEN = 4; // history "ST" rather than "S"
@@ -84,6 +85,7 @@ export class ParkedSyns {
     d[db] = a.seq; d[db + 1] = a.file; d[db + 2] = a.isn; d[db + 3] = a.startSec; d[db + 4] = a.startNsec;
     d[db + 5] = a.t0; d[db + 6] = a.lastSynT; d[db + 7] = a.prevSynT; d[db + 8] = a.lastT; d[db + 9] = deadline;
     d[db + 10] = a.aliveAtT0; d[db + 11] = a.busySyns;
+    d[db + 12] = a.origIpBytes; d[db + 13] = a.endSec; d[db + 14] = a.endNsec;
     const n = this.ints;
     const ib = s * I;
     n[ib] = a.tsDigits; n[ib + 1] = a.ifKey; n[ib + 2] = a.synCount; n[ib + 3] = a.synDataLen; n[ib + 4] = a.dupFrames;
@@ -92,6 +94,7 @@ export class ParkedSyns {
     const count = Math.min(a.synFrames.length, MAX_FRAMES);
     n[ib + 6] = count;
     n[ib + 7] = a.decided ? verdictIndex(a.verdict) + 1 : 0;
+    n[ib + 8] = a.origPkts;
     for (let i = 0; i < count; i++) this.frames[s * MAX_FRAMES + i] = a.synFrames[i];
     this.hosts[s] = a.host;
     this.endpoints[s] = a.endpoint;
@@ -166,6 +169,7 @@ export class ParkedSyns {
     a.seq = d[db]; a.file = d[db + 1]; a.isn = d[db + 2]; a.startSec = d[db + 3]; a.startNsec = d[db + 4];
     a.t0 = d[db + 5]; a.lastSynT = d[db + 6]; a.prevSynT = d[db + 7]; a.lastT = d[db + 8];
     a.aliveAtT0 = d[db + 10]; a.busySyns = d[db + 11];
+    a.origIpBytes = d[db + 12]; a.endSec = d[db + 13]; a.endNsec = d[db + 14];
     a.synBeforeAckT = a.lastSynT;
     const n = this.ints;
     const ib = s * I;
@@ -175,6 +179,8 @@ export class ParkedSyns {
     a.truncated = (bits & BIT_TRUNCATED) !== 0;
     a.history = bits & BIT_RETRANSMIT_SEEN ? 'ST' : 'S';
     a.revised = (bits & BIT_REVISED) !== 0;
+    a.origPkts = n[ib + 8];
+    synOnlyConn(a);
     const verdict = n[ib + 7];
     if (verdict > 0) {
       // Parked after its final report (see HandshakeEngine.reported): a later packet can only
@@ -302,6 +308,8 @@ export function isSynOnly(a: Attempt): boolean {
 /** Nothing but the client's own SYNs seen: the compact form holds all the attempt knows. */
 export function onlySyns(a: Attempt): boolean {
   return a.synAckT < 0 && a.rstT < 0 && a.icmpT < 0 && a.cliRstT < 0 && a.cliFinFrame === 0
-    && a.cliDataFrame === 0 && a.invalidRstFrame === 0 && (a.history === 'S' || a.history === 'ST');
+    && a.cliDataFrame === 0 && a.invalidRstFrame === 0 && (a.history === 'S' || a.history === 'ST')
+    // (Zeek's view of such an attempt is rebuilt on unparking: one S, nothing from the server.)
+    && a.zHistory === 'S' && a.respPkts === 0;
 }
 

@@ -10,6 +10,7 @@ import { ruleIdOf } from '../verdict/rules.js';
 import type { Flag, Verdict } from '../model/verdict.js';
 import { ipv6ToString } from '../util/ip.js';
 import { textBytes, type JsonOut } from './json-out.js';
+import type { ConnFields } from './conn.js';
 
 /** What writeAttemptJson reads of an attempt: the engine's Attempt, or one unpacked in the JSON worker. */
 export interface AttemptFields {
@@ -110,7 +111,19 @@ const flagText = new Map<string, Uint8Array>();
 const CLIENT = textBytes('{"client":{"ip":"');
 const PORT = textBytes('","port":');
 const START = textBytes('],"start":"');
-const SYN_COUNT = textBytes('","synCount":');
+const END = textBytes('","end":"');
+const DURATION = textBytes('","durationMs":');
+const SYN_COUNT = textBytes(',"synCount":');
+const ORIG_PKTS = textBytes(',"origPkts":');
+const ORIG_BYTES = textBytes(',"origBytes":');
+const ORIG_IP_BYTES = textBytes(',"origIpBytes":');
+const RESP_PKTS = textBytes(',"respPkts":');
+const RESP_BYTES = textBytes(',"respBytes":');
+const RESP_IP_BYTES = textBytes(',"respIpBytes":');
+const ZEEK_UID = textBytes(',"zeek":{"uid":"');
+const ZEEK_STATE = textBytes('","connState":"');
+const ZEEK_HISTORY = textBytes('","history":"');
+const ZEEK_DURATION = textBytes('","duration":');
 const RTT = textBytes(',"rttMs":');
 const ANSWER = textBytes(',"answerMs":');
 const NULL = textBytes('null');
@@ -162,9 +175,9 @@ export interface ServerText {
  * Writes `JSON.stringify(attemptReport(a, ff.files[a.file] ?? '', serverTtl))`, with the frames
  * localised to the first SYN's file when there are several files. `server` is the attempt's
  * server endpoint (address `a.serverIp()`, port `a.sport`) and `start` the ISO time of the first
- * SYN, both at hand in the caller.
+ * SYN, both at hand in the caller; `c` its timing, counts and Zeek view (connFields).
  */
-export function writeAttemptJson(out: JsonOut, a: AttemptFields, server: ServerText, serverTtl: number, start: string, ff: FrameFiles): void {
+export function writeAttemptJson(out: JsonOut, a: AttemptFields, server: ServerText, serverTtl: number, start: string, ff: FrameFiles, c: ConnFields): void {
   out.bytes(CLIENT);
   if (a.version === 4) {
     const w = a.c0;
@@ -185,6 +198,10 @@ export function writeAttemptJson(out: JsonOut, a: AttemptFields, server: ServerT
   }
   out.bytes(START);
   out.ascii(start);
+  out.bytes(END);
+  out.ascii(c.end);
+  out.bytes(DURATION);
+  out.milli(c.durationMs);
   out.bytes(SYN_COUNT);
   out.num(a.synCount);
   const synAck = a.synAckT >= 0;
@@ -212,6 +229,19 @@ export function writeAttemptJson(out: JsonOut, a: AttemptFields, server: ServerT
   out.ascii(a.history);
   out.bytes(ISN);
   out.num(a.isn);
+  out.bytes(ORIG_PKTS); out.num(c.origPkts);
+  out.bytes(ORIG_BYTES); out.num(c.origBytes);
+  out.bytes(ORIG_IP_BYTES); out.num(c.origIpBytes);
+  out.bytes(RESP_PKTS); out.num(c.respPkts);
+  out.bytes(RESP_BYTES); out.num(c.respBytes);
+  out.bytes(RESP_IP_BYTES); out.num(c.respIpBytes);
+  out.bytes(ZEEK_UID); out.ascii(c.uid);
+  out.bytes(ZEEK_STATE); out.ascii(c.connState);
+  out.bytes(ZEEK_HISTORY); out.ascii(c.zeekHistory);
+  out.bytes(ZEEK_DURATION);
+  if (c.zeekDuration === null) out.bytes(NULL);
+  else out.ascii(`${c.zeekDuration}`);
+  out.char(0x7d); // }
   out.bytes(ttlHops(synAck && a.synAckTtl >= 0 ? a.synAckTtl : -1, a.rstT >= 0 && a.rstTtl >= 0 ? a.rstTtl : -1, a.icmpT >= 0, a.icmpTtl, serverTtl >= 0 ? serverTtl : -1));
   if (a.icmpT >= 0) {
     const sender = a.icmpSenderIp();

@@ -10,13 +10,15 @@ import { FLAGS, VERDICTS, verdictIndex, type Flag, type Verdict } from '../model
 import { reasonOf, type ReasonFields } from '../verdict/reasons.js';
 import { endpointToString } from '../util/ip.js';
 import type { AttemptFields, ServerText } from './attempt-json.js';
+import type { ConnFields } from './conn.js';
+import { CONN_STATES, type ConnState } from '../model/conn-state.js';
 
 /**
  * Numbers a record needs besides its frames and flags: 29 fields (the reason as its rule number and four
- * numbers), two counts and three string lengths (the frames, then the flags as indices into
- * FLAGS, follow the fields).
+ * numbers), 9 of timing, counts and Zeek view (ConnFields), two counts and six string lengths
+ * (the frames, then the flags as indices into FLAGS, follow the fields).
  */
-const RECORD_NUMS = 34;
+const RECORD_NUMS = 34 + 9 + 3;
 
 /** Buffers being filled on the main thread; sent whole (transferred) when full. */
 export class RecordBatch {
@@ -71,7 +73,7 @@ export class RecordBatch {
     this.t = t;
   }
 
-  pack(a: Attempt, serverId: number, serverTtl: number, start: string, icmpSender: string): void {
+  pack(a: Attempt, serverId: number, serverTtl: number, start: string, icmpSender: string, c: ConnFields): void {
     const x = this.nums;
     let n = this.n;
     x[n++] = a.version;
@@ -96,6 +98,11 @@ export class RecordBatch {
     x[n++] = a.icmpFamily;
     x[n++] = a.oneSided ? 1 : 0;
     x[n++] = a.why; x[n++] = a.why0; x[n++] = a.why1; x[n++] = a.why2; x[n++] = a.why3;
+    x[n++] = c.durationMs;
+    x[n++] = c.origPkts; x[n++] = c.origBytes; x[n++] = c.origIpBytes;
+    x[n++] = c.respPkts; x[n++] = c.respBytes; x[n++] = c.respIpBytes;
+    x[n++] = CONN_STATES.indexOf(c.connState);
+    x[n++] = c.zeekDuration === null ? -1 : c.zeekDuration;
     const frames = a.frames.length ? a.frames : a.synFrames;
     x[n++] = frames.length;
     for (let i = 0; i < frames.length; i++) x[n++] = frames[i];
@@ -105,12 +112,15 @@ export class RecordBatch {
     this.str(a.history);
     this.str(start);
     this.str(icmpSender);
+    this.str(c.end);
+    this.str(c.uid);
+    this.str(c.zeekHistory);
     this.records++;
   }
 }
 
 /** An attempt's report fields, as `writeAttemptJson` reads them (filled from a record in the worker). */
-export class UnpackedAttempt implements AttemptFields, ReasonFields {
+export class UnpackedAttempt implements AttemptFields, ReasonFields, ConnFields {
   version = 4;
   c0 = 0; c1 = 0; c2 = 0; c3 = 0;
   cport = 0;
@@ -141,6 +151,14 @@ export class UnpackedAttempt implements AttemptFields, ReasonFields {
   history = '';
   start = '';
   sender = '';
+  end = '';
+  durationMs = 0;
+  origPkts = 0; origBytes = 0; origIpBytes = 0;
+  respPkts = 0; respBytes = 0; respIpBytes = 0;
+  uid = '';
+  connState: ConnState = 'OTH';
+  zeekHistory = '';
+  zeekDuration: number | null = null;
 
   icmpSenderIp(): string {
     return this.sender;
@@ -183,6 +201,12 @@ export class UnpackedAttempt implements AttemptFields, ReasonFields {
     this.icmpFamily = x[n++];
     this.oneSided = x[n++] === 1;
     this.why = x[n++]; this.why0 = x[n++]; this.why1 = x[n++]; this.why2 = x[n++]; this.why3 = x[n++];
+    this.durationMs = x[n++];
+    this.origPkts = x[n++]; this.origBytes = x[n++]; this.origIpBytes = x[n++];
+    this.respPkts = x[n++]; this.respBytes = x[n++]; this.respIpBytes = x[n++];
+    this.connState = CONN_STATES[x[n++]];
+    const zd = x[n++];
+    this.zeekDuration = zd < 0 ? null : zd;
     const nf = x[n++];
     const frames = (this.frames = new Array<number>(nf));
     for (let i = 0; i < nf; i++) frames[i] = x[n++];
@@ -199,6 +223,9 @@ export class UnpackedAttempt implements AttemptFields, ReasonFields {
     this.history = str();
     this.start = str();
     this.sender = str();
+    this.end = str();
+    this.uid = str();
+    this.zeekHistory = str();
     pos.n = n;
     pos.t = t;
   }

@@ -6,6 +6,7 @@ import { isoTime } from '../util/time.js';
 import { vlanIds } from '../flow/table.js';
 import { ruleIdOf } from '../verdict/rules.js';
 import type { AttemptReport, ReasonCode } from './model.js';
+import { connFields } from './conn.js';
 
 /** Builds the report (the flags and frames arrays are the decision's own, never changed after). */
 export function attemptReport(a: Attempt, file: string, serverTtl: number): AttemptReport {
@@ -20,6 +21,7 @@ export function attemptReport(a: Attempt, file: string, serverTtl: number): Atte
   if (a.synAckT >= 0) answer = a.synAckT;
   if (a.rstT >= 0 && a.rstT < answer) answer = a.rstT;
   if (a.icmpT >= 0 && a.icmpT < answer) answer = a.icmpT;
+  const c = connFields(a);
   const r: AttemptReport = {
     client: { ip: a.clientIp(), port: a.cport },
     server: { ip: serverIp, port: a.sport },
@@ -27,6 +29,8 @@ export function attemptReport(a: Attempt, file: string, serverTtl: number): Atte
     verdict: a.verdict,
     flags: a.flags,
     start: isoTime(a.startSec, a.startNsec, a.tsDigits),
+    end: c.end,
+    durationMs: c.durationMs,
     synCount: a.synCount,
     rttMs: a.synAckT >= 0 && !a.oneSided ? round3((a.synAckT - a.synBeforeAckT) * 1000) : null,
     answerMs: answer === Infinity ? null : round3((answer - a.t0) * 1000),
@@ -36,6 +40,13 @@ export function attemptReport(a: Attempt, file: string, serverTtl: number): Atte
     reasonCode: ruleIdOf(a.why) as ReasonCode,
     history: a.history,
     isn: a.isn,
+    origPkts: c.origPkts,
+    origBytes: c.origBytes,
+    origIpBytes: c.origIpBytes,
+    respPkts: c.respPkts,
+    respBytes: c.respBytes,
+    respIpBytes: c.respIpBytes,
+    zeek: { uid: c.uid, connState: c.connState, history: c.zeekHistory, duration: c.zeekDuration },
     ttl,
     hops,
   };

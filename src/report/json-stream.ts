@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Attempt } from '../handshake/attempt.js';
 import { writeAttemptJson, type FrameFiles, type ServerText } from './attempt-json.js';
+import { connFields } from './conn.js';
 import { RecordBatch } from './attempt-record.js';
 import type { FromWorker, ToWorker } from './json-worker.js';
 import { JsonOut, type ChunkSink } from './json-out.js';
@@ -50,7 +51,7 @@ export class JsonReportWriter implements AttemptJsonSink {
   /** An attempt, written straight from the engine's state (see writeAttemptJson). */
   attemptFrom(a: Attempt, server: ServerText, serverTtl: number, start: string, ff: FrameFiles): void {
     this.out.ascii(this.count++ ? ',\n' : '\n');
-    writeAttemptJson(this.out, a, server, serverTtl, start, ff);
+    writeAttemptJson(this.out, a, server, serverTtl, start, ff, connFields(a));
   }
 
   end(endpoints: EndpointReport[], summary: Summary): void {
@@ -126,14 +127,15 @@ export class ParallelJsonReportWriter implements AttemptJsonSink {
     // (A rate-limited rejection quotes its neighbours' ICMP sender without an ICMP of its own.)
     const sender = a.icmpSender !== null ? a.icmpSenderIp() : '';
     // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    const textMax = 3 * (a.history.length + start.length + sender.length);
+    const c = connFields(a);
+    const textMax = 3 * (a.history.length + start.length + sender.length + c.end.length + c.uid.length + c.connState.length + c.zeekHistory.length);
     if (!this.batch.fits(a, textMax)) this.send();
     let id = this.serverIds.get(server);
     if (id === undefined) {
       this.serverIds.set(server, (id = this.nextServer++));
       this.batch.servers.push([id, server.ip, server.port, server.vlans]);
     }
-    this.batch.pack(a, id, serverTtl, start, sender);
+    this.batch.pack(a, id, serverTtl, start, sender, c);
     this.count++;
   }
 

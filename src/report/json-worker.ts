@@ -75,7 +75,7 @@ if (port) {
         out.ascii(count++ ? ',\n' : '\n');
         const server = servers.get(a.serverId)!;
         a.server = server;
-        writeAttemptJson(out, a, server, a.serverTtl, a.start, ff);
+        writeAttemptJson(out, a, server, a.serverTtl, a.start, ff, a);
       }
       out.drain();
     } catch (e) {

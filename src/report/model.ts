@@ -15,6 +15,7 @@ export const DIAGNOSIS_CODES = [
   'undecided-short',
 ] as const;
 export type DiagnosisCode = (typeof DIAGNOSIS_CODES)[number];
+import type { ConnState } from '../model/conn-state.js';
 
 export interface HostPort {
   ip: string;
@@ -30,6 +31,10 @@ export interface AttemptReport {
   flags: Flag[];
   /** ISO-8601 UTC time of the first SYN, at the capture's precision. */
   start: string;
+  /** ISO-8601 UTC time of the attempt's last packet (TCP, or the ICMP error about it) before its final report, at the capture's precision. */
+  end: string;
+  /** From the first SYN to `end`, in milliseconds. */
+  durationMs: number;
   synCount: number;
   /** From the SYN that was answered to the first SYN-ACK, or null without a SYN-ACK. */
   rttMs: number | null;
@@ -49,6 +54,21 @@ export interface AttemptReport {
   history: string;
   /** Client initial sequence number. */
   isn: number;
+  /** Packets the client (originator) sent, copies included. */
+  origPkts: number;
+  /** Client payload bytes as Zeek counts them: from sequence numbers (highest sent or acknowledged, less the SYN and FIN). */
+  origBytes: number;
+  /** IP bytes the client sent (the IP total length of each packet, as Zeek's orig_ip_bytes). */
+  origIpBytes: number;
+  respPkts: number;
+  respBytes: number;
+  respIpBytes: number;
+  /**
+   * What Zeek's conn.log says of the attempt: a deterministic `uid`, `conn_state` and `history`
+   * by Zeek's rules (Zeek's letters, not synscope's `history`), and `duration` in seconds (null
+   * where Zeek leaves it unset: a single packet). ICMP errors are not part of Zeek's TCP connection.
+   */
+  zeek: { uid: string; connState: ConnState; history: string; duration: number | null };
   /** TTL / hop limit of the answers and of the server host's own packets, where seen. */
   ttl: { synAck?: number; rst?: number; icmp?: number; server?: number };
   /** Hop distances derived from those TTLs (initial TTL 64, 128 or 255 minus the TTL seen). */
