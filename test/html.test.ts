@@ -298,3 +298,20 @@ test('many attempts: the timeline is binned per lane, with a mark for each drawn
     await page.close();
   }
 });
+
+test('ladders keep VLANs apart: the same 4-tuple in VLAN 10 and 20 draws two ladders of their own packets', async () => {
+  const { readLadders } = await import('../src/ladder/packets.js');
+  const file = join(root, 'fixtures', 'vlan-client.pcap');
+  const r = await analyze(file);
+  const twins = r.attempts.map((a, index) => ({ a, index })).filter(({ a }) => a.client.port === 58080 && a.server.port === 8080 && a.client.ip === '198.51.100.10');
+  assert.deepEqual(twins.map(({ a }) => a.vlan), [[10], [20]]);
+  const ns = (iso: string): [number, number] => {
+    const ms = Date.parse(iso);
+    const frac = /\.(\d+)Z$/.exec(iso)?.[1] ?? '0';
+    return [Math.floor(ms / 1000), Number(frac.padEnd(9, '0').slice(0, 9))];
+  };
+  const { ladders } = await readLadders([file], twins.map(({ a, index }) => ({ index, attempt: a, start: ns(a.start), until: null })));
+  const frames = ladders.map((l) => l.packets.map((p) => p.frame));
+  for (const [i, { a }] of twins.entries()) for (const f of a.frames) assert.ok(frames[i]!.includes(f), `VLAN ${a.vlan}: frame ${f} in its ladder ${frames[i]}`);
+  assert.deepEqual(frames[0]!.filter((f) => frames[1]!.includes(f)), [], 'no packet in both ladders');
+});

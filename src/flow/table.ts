@@ -198,6 +198,11 @@ export class FlowTable<E extends FlowKey> {
   }
 }
 
+/** The VLAN key of VLAN IDs as reports give them (outer first; none: untagged): the inverse of vlanIds. */
+export function vlanKeyOf(ids: readonly number[] | undefined): number {
+  return ids === undefined || ids.length === 0 ? 0 : ids[0]! * 4096 + (ids[1] ?? 0);
+}
+
 /** The VLAN IDs of a VLAN key (NetStart.vlanKey: vlan * 4096 + inner vlan), outer first; empty: untagged. */
 export function vlanIds(key: number): number[] {
   if (key === 0) return [];

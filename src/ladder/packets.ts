@@ -15,6 +15,7 @@ import type { IpFields } from '../decode/fields.js';
 import { icmpMeaning } from '../model/icmp-names.js';
 import type { LadderChoice } from '../report/html/select.js';
 import type { LadderData, LadderPacket } from '../report/html/model.js';
+import { vlanKeyOf } from '../flow/table.js';
 import { ipv4ToString, ipv6ToString, parseIp } from '../util/ip.js';
 
 /** Seconds after its first SYN that an attempt's packets are looked for at most. */
@@ -39,6 +40,8 @@ interface Wanted {
   version: number;
   client: Uint32Array;
   server: Uint32Array;
+  /** VLAN context (vlanKeyOf): the same 4-tuple in two VLANs is two attempts. */
+  vlan: number;
   startSec: number;
   startNsec: number;
   endSec: number;
@@ -65,7 +68,7 @@ export async function readLadders(files: string[], choices: LadderChoice[], opts
     if (!cli || !srv) continue;
     const end = choice.until ?? [choice.start[0] + LADDER_WINDOW, choice.start[1]];
     const w: Wanted = {
-      choice, version: cli.version, client: Uint32Array.from(cli.words), server: Uint32Array.from(srv.words),
+      choice, version: cli.version, client: Uint32Array.from(cli.words), server: Uint32Array.from(srv.words), vlan: vlanKeyOf(a.vlan),
       startSec: choice.start[0], startNsec: choice.start[1], endSec: end[0], endNsec: end[1], data,
     };
     const key = a.client.port * 65536 + a.server.port;
@@ -81,14 +84,15 @@ export async function readLadders(files: string[], choices: LadderChoice[], opts
     if (unread.includes(file)) continue;
     const sink = (rec: CaptureRecord): void => {
       const p = decoder.decode(rec.buf, rec.off, rec.caplen, rec.origLen, rec.linkType);
+      const vlan = p.vlanKey();
       if (p.hasTcp && p.tcp.have >= 14) {
-        const c2s = find(byPorts.get(p.tcp.sport * 65536 + p.tcp.dport), p.ip, p.ip, true, rec);
-        const w = c2s ?? find(byPorts.get(p.tcp.dport * 65536 + p.tcp.sport), p.ip, p.ip, false, rec);
+        const c2s = find(byPorts.get(p.tcp.sport * 65536 + p.tcp.dport), p.ip, p.ip, true, vlan, rec);
+        const w = c2s ?? find(byPorts.get(p.tcp.dport * 65536 + p.tcp.sport), p.ip, p.ip, false, vlan, rec);
         if (!w || (pf && !pf.matches(rec, p))) return;
         keep(w, rec, fileIndex, c2s ? 'c2s' : 's2c', p.tcp.flags, p.tcp.seq, p.tcp.ack, p.tcp.payloadLen, p.ip.ttl, undefined);
       } else if (p.hasIcmp && p.icmp.quotes && p.quotedIp.version !== 0 && p.quotedIp.proto === IpProto.TCP && p.quotedTcp.have >= 4) {
         const q = p.quotedTcp;
-        const w = find(byPorts.get(q.sport * 65536 + q.dport), p.quotedIp, p.quotedIp, true, rec);
+        const w = find(byPorts.get(q.sport * 65536 + q.dport), p.quotedIp, p.quotedIp, true, vlan, rec);
         if (!w || (pf && !pf.matches(rec, p) && !quoteMatches(pf, rec, p))) return;
         const sender = p.ip.version === 4 ? ipv4ToString(p.ip.src[0]) : ipv6ToString(p.ip.src[0], p.ip.src[1], p.ip.src[2], p.ip.src[3]);
         const icmp = { type: p.icmp.type, code: p.icmp.code, name: icmpMeaning(p.icmp.family, p.icmp.type, p.icmp.code).name, sender };
@@ -109,13 +113,13 @@ export async function readLadders(files: string[], choices: LadderChoice[], opts
 
 /**
  * The wanted attempt this packet belongs to: same addresses (client = `src` when `fromClient`),
- * and the latest first SYN at or before the packet, within the attempt's time range.
+ * the same VLAN, and the latest first SYN at or before the packet, within the attempt's time range.
  */
-function find(list: Wanted[] | undefined, src: IpFields, dst: IpFields, fromClient: boolean, rec: CaptureRecord): Wanted | null {
+function find(list: Wanted[] | undefined, src: IpFields, dst: IpFields, fromClient: boolean, vlan: number, rec: CaptureRecord): Wanted | null {
   if (list === undefined) return null;
   let best: Wanted | null = null;
   for (const w of list) {
-    if (w.version !== src.version) continue;
+    if (w.version !== src.version || w.vlan !== vlan) continue;
     if (!sameAddress(fromClient ? src.src : dst.dst, w.client, w.version) || !sameAddress(fromClient ? dst.dst : src.src, w.server, w.version)) continue;
     if (before(rec.tsSec, rec.tsNsec, w.startSec, w.startNsec) || !before(rec.tsSec, rec.tsNsec, w.endSec, w.endNsec)) continue;
     if (best === null || before(best.startSec, best.startNsec, w.startSec, w.startNsec)) best = w;
