@@ -8,6 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { RULES } from '../src/verdict/rules.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
@@ -85,7 +86,8 @@ test('rows of the basic capture: Zeek\'s values, unset fields as -, empty sets a
   assert.equal(by('40086').verdict, 'forged-reset');
   assert.equal(by('40086').conn_state, 'REJ');
   // The reasonCode report field does not exist (yet): its column is unset.
-  assert.ok(rows.every((r) => r.reason_code === '-' && r.reason.length > 10));
+  // reason_code: the id of the rule that gave the row's verdict (README: the rule table).
+  assert.ok(rows.every((r) => RULES.find((rule) => rule.id === r.reason_code)?.verdict === r.verdict && r.reason.length > 10), JSON.stringify(rows.map((r) => [r.verdict, r.reason_code])));
 });
 
 /**
@@ -190,8 +192,9 @@ test('--format zeek-json: Zeek\'s JSON lines (no header; unset fields left out; 
     const keys = Object.keys(o);
     // Zeek's field order, less the unset fields.
     assert.deepEqual(keys, FIELDS.filter((f) => keys.includes(f)));
-    for (const unset of ['service', 'local_orig', 'local_resp', 'tunnel_parents', 'vlan', 'reason_code']) assert.ok(!(unset in o), `${unset} is unset`);
+    for (const unset of ['service', 'local_orig', 'local_resp', 'tunnel_parents', 'vlan']) assert.ok(!(unset in o), `${unset} is unset`);
     const t = tsv[i];
+    assert.equal(o.reason_code, t.reason_code);
     assert.equal(typeof o.ts, 'number');
     assert.equal((o.ts as number).toFixed(6), t.ts);
     assert.equal(o.uid, t.uid);
