@@ -8,24 +8,16 @@ import type { Attempt } from '../handshake/attempt.js';
 import { zeekConnState, zeekDurationUs, zeekOrigBytes, zeekRespBytes } from '../handshake/conn-track.js';
 import type { ConnState } from '../model/conn-state.js';
 import { isoTime } from '../util/time.js';
+import type { AttemptReport } from './model.js';
 
-export interface ConnFields {
-  /** ISO-8601 UTC time of the attempt's last packet, at the capture's precision. */
-  end: string;
-  /** From the first SYN to `end`, milliseconds (3 decimals). */
-  durationMs: number;
-  origPkts: number;
-  origBytes: number;
-  origIpBytes: number;
-  respPkts: number;
-  respBytes: number;
-  respIpBytes: number;
+/** The report's own fields, as AttemptReport documents them, flat, plus its `zeek` object's parts. */
+export type ConnFields = Pick<AttemptReport, 'end' | 'durationMs' | 'origPkts' | 'origBytes' | 'origIpBytes' | 'respPkts' | 'respBytes' | 'respIpBytes'> & {
   uid: string;
   connState: ConnState;
   zeekHistory: string;
   /** Zeek's `duration` in seconds (microseconds, as its packet clock has them), or null where it leaves it unset. */
   zeekDuration: number | null;
-}
+};
 
 /** Filled again for each attempt (the JSON writers copy what they need at once). */
 const scratch: ConnFields = {
