@@ -164,6 +164,7 @@ test('bad --metrics and --metrics-endpoints values: one line naming the value, e
   oneLine(run(['live', '-i', 'lo', '--metrics', '70000'], { env }), /^synscope: --metrics "70000": the port must be a number 0-65535/);
   oneLine(run(['live', '-i', 'lo', '--metrics', 'web:'], { env }), /^synscope: --metrics "web:": the port must be a number 0-65535, and it is missing/);
   oneLine(run(['live', '-i', 'lo', '--metrics', '[::1]:9464', '--metrics-endpoints', 'many'], { env }), /^synscope: --metrics-endpoints takes a number of endpoints, 0\.\.10000, not "many"/);
+  oneLine(run(['live', '-i', 'lo', '--metrics-endpoints', '5'], { env }), /^synscope: --metrics-endpoints sets the labels of --metrics; give --metrics \[HOST:\]PORT too/);
   // Not an address of this host (a documentation address): binding fails before the capture opens.
   oneLine(run(['live', '-i', 'lo', '--metrics', '198.51.100.77:9464'], { env }), /^synscope: --metrics 198\.51\.100\.77:9464: no interface of this host has that address; use 127\.0\.0\.1/);
 });

@@ -56,7 +56,7 @@ interface LiveCliOptions {
   full?: boolean;
   hints: boolean;
   metrics?: string;
-  metricsEndpoints: string;
+  metricsEndpoints?: string;
 }
 
 export function registerLive(program: Command): void {
@@ -69,7 +69,7 @@ export function registerLive(program: Command): void {
     .option('-f, --filter <expression>', 'capture filter (pcap-filter(7)), as tshark -f: replaces the default one (keep "or icmp or icmp6" in it)')
     .addOption(new Option('-F, --format <format>', 'output format: json is one document (as analyze gives) written when the capture ends; zeek, zeek-json: Zeek\'s conn.log, one row per attempt once its verdict is final').choices(['table', 'json', 'ndjson', ...ZEEK_FORMATS]).default('table'))
     .option('--metrics <[host:]port>', `serve Prometheus metrics at http://HOST:PORT/metrics (HOST 127.0.0.1 unless given; [::1]:PORT for IPv6)`)
-    .option('--metrics-endpoints <n>', `server endpoints that get a \`server\` label of their own in the metrics (the first to reach ${DEFAULT_PROMOTE_AFTER} attempts); the others count as "other"`, String(DEFAULT_LABELLED_ENDPOINTS))
+    .option('--metrics-endpoints <n>', `server endpoints that get a \`server\` label of their own in the metrics (the first to reach ${DEFAULT_PROMOTE_AFTER} attempts); the others count as "other" (default: ${DEFAULT_LABELLED_ENDPOINTS})`)
     .option('--duration <seconds>', 'stop after this many seconds')
     .option('-c, --count <packets>', 'stop after this many captured packets')
     .option('-w, --write <file>', 'also write every analysed packet (every captured one, unless the queue shed some) to this file, flushed as packets arrive: classic pcap with nanosecond timestamps, or pcapng if the name ends in .pcapng (then with the capture\'s end time in an interface statistics block)')
@@ -206,8 +206,10 @@ async function runLive(filterWords: string[], o: LiveCliOptions, version: string
   const ndjson = o.format === 'ndjson';
   const json = o.format === 'json' ? new JsonReportWriter((chunk) => process.stdout.write(chunk)) : null;
   const metricsAt = o.metrics === undefined ? null : parseListenAddress(o.metrics);
-  const labelled = Number(o.metricsEndpoints);
-  if (!/^\d+$/.test(o.metricsEndpoints) || labelled > 10_000) throw usage(`--metrics-endpoints takes a number of endpoints, 0..10000, not "${o.metricsEndpoints}"`);
+  if (o.metricsEndpoints !== undefined && o.metrics === undefined) throw usage('--metrics-endpoints sets the labels of --metrics; give --metrics [HOST:]PORT too');
+  const endpointsText = o.metricsEndpoints ?? String(DEFAULT_LABELLED_ENDPOINTS);
+  const labelled = Number(endpointsText);
+  if (!/^\d+$/.test(endpointsText) || labelled > 10_000) throw usage(`--metrics-endpoints takes a number of endpoints, 0..10000, not "${endpointsText}"`);
   const timeout = positiveNumber(o.handshakeTimeout, '--handshake-timeout')!;
   const duration = positiveNumber(o.duration, '--duration');
   const count = positiveNumber(o.count, '--count');
