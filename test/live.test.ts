@@ -16,7 +16,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -25,46 +25,19 @@ import { analyze } from '../src/analyze.js';
 import { capAvailable, LiveClock, wireLength } from '../src/capture/live.js';
 import { isSyn, PacketRing } from '../src/capture/live-queue.js';
 import { CaptureRecord } from '../src/capture/record.js';
+import { ECHO_LISTENER, exitOf, gate, have, inNs, namespacesMissing, PLAN_CLIENT, requireRunnable, sh, waitFor } from './helpers/netns.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bin = join(root, 'bin', 'synscope.js');
-const CI = process.env.CI === 'true';
 const tmp = mkdtempSync(join(tmpdir(), 'synscope-live-'));
 
-function have(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
-
-/** Why the namespace tests cannot run here, or null. */
-function missing(): string | null {
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return 'not root (network namespaces and capture need root)';
-  for (const c of ['ip', 'iptables', 'ip6tables']) if (!have(c)) return `\`${c}\` is not installed`;
-  if (!capAvailable()) return 'the cap module cannot be loaded (apt-get install libpcap-dev && npm rebuild cap)';
-  return null;
-}
-
-const reason = missing();
-/** Skip with the reason, except in CI, where the test runs and fails on the reason. */
-function gate(why: string | null): { skip?: string } {
-  return why && !CI ? { skip: `live capture test skipped: ${why}` } : {};
-}
-function requireRunnable(why: string | null): void {
-  if (why) assert.fail(`CI=true, so live capture tests must run, but ${why}`);
-}
-
+const reason = namespacesMissing();
 const id = String(process.pid % 100000);
 const NS = { c: `sslive-c${id}`, r: `sslive-r${id}`, s: `sslive-s${id}` };
 const children: ChildProcess[] = [];
 let nsCreated = false;
 const FLOOD_NS = `sslive-flood-${id}`;
 let floodNsCreated = false;
-
-function sh(args: string[]): string {
-  return execFileSync(args[0], args.slice(1), { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10_000 });
-}
-function inNs(ns: string, cmd: string[]): string {
-  return sh(['ip', 'netns', 'exec', ns, ...cmd]);
-}
 
 function setUpNetwork(): void {
   nsCreated = true;
@@ -102,53 +75,6 @@ function track(p: ChildProcess): ChildProcess {
   return p;
 }
 
-/** Resolves with the first stdout/stderr text matching `re`, or rejects after `ms`. */
-function waitFor(p: ChildProcess, stream: 'stdout' | 'stderr', re: RegExp, ms: number): Promise<void> {
-  return new Promise((res, rej) => {
-    let seen = '';
-    const timer = setTimeout(() => rej(new Error(`timed out after ${ms} ms waiting for ${re} on ${stream}; got: ${seen}`)), ms);
-    const on = (d: Buffer) => {
-      seen += d.toString();
-      if (re.test(seen)) { clearTimeout(timer); p[stream]!.off('data', on); res(); }
-    };
-    p[stream]!.on('data', on);
-    p.once('exit', (code) => { clearTimeout(timer); if (!re.test(seen)) rej(new Error(`exited (${code}) before ${re} on ${stream}; got: ${seen}`)); });
-  });
-}
-
-function exitOf(p: ChildProcess, ms: number): Promise<number | null> {
-  return new Promise((res, rej) => {
-    if (p.exitCode !== null) { res(p.exitCode); return; }
-    const timer = setTimeout(() => rej(new Error(`process did not exit within ${ms} ms`)), ms);
-    p.once('exit', (code) => { clearTimeout(timer); res(code); });
-  });
-}
-
-const LISTENER = `
-import net from 'node:net';
-const srv = net.createServer((c) => { c.on('error', () => {}); c.on('data', () => c.end('ok')); });
-srv.listen({ host: '::', port: 8080, ipv6Only: false }, () => console.log('ready'));
-`;
-
-const CLIENT = `
-import net from 'node:net';
-const plan = JSON.parse(process.argv[2]);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-for (const s of plan) {
-  if (s.pause) { await sleep(s.pause); continue; }
-  const t = Date.now();
-  const res = await new Promise((resolve) => {
-    const sock = net.connect({ host: s.host, port: s.port, localAddress: s.local, localPort: s.lport });
-    const timer = setTimeout(() => { sock.destroy(); resolve('timeout'); }, s.timeout ?? 2000);
-    sock.on('connect', () => sock.write('hi'));
-    sock.on('data', () => {});
-    sock.on('end', () => { clearTimeout(timer); sock.end(); resolve('established'); });
-    sock.on('error', (e) => { clearTimeout(timer); resolve(e.code); });
-  });
-  console.log(JSON.stringify({ lport: s.lport, t, res }));
-}
-`;
-
 const V4 = { local: '198.51.100.2', host: '203.0.113.2' };
 const V6 = { local: '2001:db8:100::2', host: '2001:db8:113::2' };
 interface Step { local?: string; host?: string; port?: number; lport?: number; want?: string; timeout?: number; pause?: number }
@@ -173,8 +99,8 @@ const PLAN: Step[] = [
 before(() => {
   if (reason) return;
   setUpNetwork();
-  writeFileSync(join(tmp, 'listener.mjs'), LISTENER);
-  writeFileSync(join(tmp, 'client.mjs'), CLIENT);
+  writeFileSync(join(tmp, 'listener.mjs'), ECHO_LISTENER);
+  writeFileSync(join(tmp, 'client.mjs'), PLAN_CLIENT);
 });
 
 after(() => {

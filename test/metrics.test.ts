@@ -27,7 +27,7 @@ import { parseListenAddress, serveMetrics } from '../src/metrics/server.js';
 import { VERDICTS } from '../src/model/verdict.js';
 import type { Verdict } from '../src/model/verdict.js';
 import { bin, fixture, noCapEnv, oneLine, root, run } from './helpers/cli-run.js';
-import { CI, exitOf, gate, have, inNs, Namespaces, namespacesMissing, requireRunnable, waitFor } from './helpers/netns.js';
+import { CI, ECHO_LISTENER, exitOf, gate, have, inNs, Namespaces, namespacesMissing, PLAN_CLIENT, requireRunnable, waitFor } from './helpers/netns.js';
 import { parsePromText, sampleValue, sumOf, type Family } from './helpers/prom-text.js';
 import { ipTcp } from './helpers/packets.js';
 import { runScenario, type Step } from './helpers/scenario.js';
@@ -288,25 +288,6 @@ const SERVER_IP = '198.51.100.3';
 const nets = new Namespaces();
 const children: ChildProcess[] = [];
 
-const LISTENER = `
-import net from 'node:net';
-const srv = net.createServer((c) => { c.on('error', () => {}); c.on('data', () => c.end('ok')); });
-srv.listen({ host: '::', port: 8080, ipv6Only: false }, () => console.log('ready'));
-`;
-const CLIENT = `
-import net from 'node:net';
-for (const s of JSON.parse(process.argv[2])) {
-  const res = await new Promise((resolve) => {
-    const sock = net.connect({ host: s.host, port: s.port, localAddress: s.local, localPort: s.lport });
-    const timer = setTimeout(() => { sock.destroy(); resolve('timeout'); }, s.timeout ?? 2000);
-    sock.on('connect', () => sock.write('hi'));
-    sock.on('data', () => {});
-    sock.on('end', () => { clearTimeout(timer); sock.end(); resolve('established'); });
-    sock.on('error', (e) => { clearTimeout(timer); resolve(e.code); });
-  });
-  console.log(JSON.stringify({ lport: s.lport, res }));
-}
-`;
 const FETCH = `
 const r = await fetch(process.argv[2], { signal: AbortSignal.timeout(5000) });
 process.stdout.write(JSON.stringify({ status: r.status, type: r.headers.get('content-type'), body: await r.text() }));
@@ -318,8 +299,8 @@ before(() => {
   nets.add(NS.s);
   nets.link({ ns: NS.c, dev: 'c0', v4: `${CLIENT_IP}/24`, v6: '2001:db8:100::2/64' }, { ns: NS.s, dev: 's0', v4: `${SERVER_IP}/24`, v6: '2001:db8:100::3/64' });
   inNs(NS.s, ['iptables', '-A', 'INPUT', '-p', 'tcp', '--dport', '8083', '-j', 'DROP']);
-  writeFileSync(join(tmp, 'listener.mjs'), LISTENER);
-  writeFileSync(join(tmp, 'client.mjs'), CLIENT);
+  writeFileSync(join(tmp, 'listener.mjs'), ECHO_LISTENER);
+  writeFileSync(join(tmp, 'client.mjs'), PLAN_CLIENT);
   writeFileSync(join(tmp, 'fetch.mjs'), FETCH);
 });
 

@@ -91,3 +91,34 @@ export function exitOf(p: ChildProcess, ms: number): Promise<number | null> {
     p.once('exit', (code) => { clearTimeout(timer); res(code); });
   });
 }
+
+/** A listener on port 8080 (IPv4 and IPv6) that answers "ok" to any data; prints "ready" once listening. */
+export const ECHO_LISTENER = `
+import net from 'node:net';
+const srv = net.createServer((c) => { c.on('error', () => {}); c.on('data', () => c.end('ok')); });
+srv.listen({ host: '::', port: 8080, ipv6Only: false }, () => console.log('ready'));
+`;
+
+/**
+ * A client that runs a plan (JSON in argv[2]): connects from `local`:`lport` to `host`:`port`, sends
+ * "hi", and prints one JSON line per step `{lport, t, res}` (res: established, timeout or the error
+ * code); a step `{pause: ms}` waits.
+ */
+export const PLAN_CLIENT = `
+import net from 'node:net';
+const plan = JSON.parse(process.argv[2]);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+for (const s of plan) {
+  if (s.pause) { await sleep(s.pause); continue; }
+  const t = Date.now();
+  const res = await new Promise((resolve) => {
+    const sock = net.connect({ host: s.host, port: s.port, localAddress: s.local, localPort: s.lport });
+    const timer = setTimeout(() => { sock.destroy(); resolve('timeout'); }, s.timeout ?? 2000);
+    sock.on('connect', () => sock.write('hi'));
+    sock.on('data', () => {});
+    sock.on('end', () => { clearTimeout(timer); sock.end(); resolve('established'); });
+    sock.on('error', (e) => { clearTimeout(timer); resolve(e.code); });
+  });
+  console.log(JSON.stringify({ lport: s.lport, t, res }));
+}
+`;
