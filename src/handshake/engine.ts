@@ -12,6 +12,7 @@ import { Stop } from '../decode/status.js';
 import { DeadlineHeap } from '../flow/deadlines.js';
 import { FlowKey, FlowTable } from '../flow/table.js';
 import { seqAdd, seqGe, seqGt } from '../util/seq.js';
+import { ackCompletes, ackProvesSynAck, acksSyn, icmpQuotesSyn, isCopy, isRstCopy, rstAnswersSyn, rstAnswersSynAck, rstInWindow, SYN_COPY_WINDOW, SYNACK_COPY_WINDOW } from './accept.js';
 import { Attempt, AttemptPool, AttemptQueue, pushFrame } from './attempt.js';
 import { noteEnd, trackTcp } from './conn-track.js';
 import { EndpointEntry, HostEntry, Queued, requeue, SERVER_MARK } from './evidence.js';
@@ -62,8 +63,6 @@ const LOSS_WINDOW = 10;
  * rate-limited: Linux's per-destination bucket allows a burst of 6, then one a second.
  */
 const RATE_LIMIT_EVIDENCE = 3;
-/** Seconds within which the same packet seen again on the same capture interface is a copy (a mirror port's duplicate). */
-const SAME_INTERFACE_COPY = 0.00001;
 /** A SYN-ACK repeated sooner than this after the first is no retransmission by the server's timer (Linux: 1 s). */
 const SYNACK_TIMER_MIN = 0.5;
 /** Cut ICMP errors remembered (see HandshakeEngine.cutIcmpFor). */
@@ -540,7 +539,7 @@ export class HandshakeEngine {
       trackTcp(a, true, p, m.tsSec, m.tsNsec);
       // The same SYN captured again (on another interface, or twice on one) is not a retransmission.
       // (Another interface's copy may come late in a file whose interfaces were not merged in time order.)
-      if (m.ifKey !== a.ifKey || (!m.backwards && m.t - a.lastSynT < 0.01)) { this.copySeen(a, m); return; }
+      if (isCopy(m.ifKey, a.ifKey, m.t - a.lastSynT, m.backwards === true, SYN_COPY_WINDOW)) { this.copySeen(a, m); return; }
       a.synCount++;
       a.prevSynT = a.lastSynT;
       a.lastSynT = m.t;
@@ -633,7 +632,7 @@ export class HandshakeEngine {
   /** A SYN-ACK captured before its SYN (reordered capture) completes the attempt after all. */
   private adoptEarlySynAck(a: Attempt, cli: ArrayLike<number>, srv: ArrayLike<number>): void {
     const mf = this.mid.find(a.version, srv, a.sport, cli, a.cport, a.vlan);
-    if (!mf || mf.synAckT < 0 || mf.synAckAck !== ((a.isn + 1) >>> 0) || a.t0 - mf.synAckT > 1) return;
+    if (!mf || mf.synAckT < 0 || !acksSyn(mf.synAckAck, a.isn, a.synDataLen) || a.t0 - mf.synAckT > 1) return;
     this.mid.remove(mf);
     this.midstream--;
     a.synAckT = mf.synAckT;
@@ -739,14 +738,11 @@ export class HandshakeEngine {
       else this.closing(a);
       return;
     }
-    // A client in SYN-SENT answers only a SYN-ACK with an ACK (RFC 9293 3.10.7.3): an ACK with the
-    // sequence number after its SYN proves a SYN-ACK this capture does not hold (one direction only).
-    if (a.synAckT < 0 && a.rstT < 0 && (f & TcpFlag.ACK) && (tcp.seq === seqAdd(a.isn, 1) || (a.synDataLen > 0 && tcp.seq === seqAdd(a.isn, 1 + a.synDataLen)))) {
+    // An ACK from a client still waiting for its SYN-ACK proves one this capture does not hold.
+    if (a.synAckT < 0 && a.rstT < 0 && ackProvesSynAck(f, tcp.seq, a.isn, a.synDataLen)) {
       this.inferSynAck(a, tcp.ack, m);
     }
-    // Any ACK at or beyond the server's ISN + 1 completes the handshake: the pure ACK may be
-    // missing from the capture while the client's data (acknowledging the SYN-ACK) is there.
-    if (a.synAckT >= 0 && a.ackT < 0 && (f & TcpFlag.ACK) && seqGe(tcp.ack, seqAdd(a.serverIsn, 1)) && seqGt(seqAdd(a.serverIsn, 0x10000000), tcp.ack)) {
+    if (a.synAckT >= 0 && a.ackT < 0 && ackCompletes(f, tcp.ack, a.serverIsn)) {
       a.ackT = m.t;
       a.ackFrame = m.frame;
       a.addHistory('A');
@@ -822,12 +818,9 @@ export class HandshakeEngine {
     if (cut) a.truncated = true;
     if (f & TcpFlag.RST) {
       if (a.synAckT < 0 || a.ackT < 0) {
-        // RFC 9293: in SYN-SENT only a RST that acknowledges the SYN is acceptable.
-        const answersSyn = (f & TcpFlag.ACK) !== 0 && this.acksSyn(a, tcp.ack) && a.synAckT < 0;
-        const answersSynAck = a.synAckT >= 0 && tcp.seq === seqAdd(a.serverIsn, 1);
-        if (answersSyn || answersSynAck) {
+        if (rstAnswersSyn(f, tcp.ack, a.isn, a.synDataLen, a.synAckT >= 0) || rstAnswersSynAck(tcp.seq, a.serverIsn, a.synAckT >= 0)) {
           if (a.rstT < 0) this.takeRst(a, p, m, false);
-          else if (m.ifKey !== a.rstIfKey || a.lastSynT <= a.lastRstT || m.t - a.lastRstT < 0.01) {
+          else if (isRstCopy(m.ifKey, a.rstIfKey, a.lastSynT, a.lastRstT, m.t)) {
             this.copySeen(a, m); // the same RST seen again (another interface, or no SYN since)
           } else {
             // A SYN retransmitted after the RST (the RST did not reach the client) drew its own RST.
@@ -840,9 +833,7 @@ export class HandshakeEngine {
           this.stats.invalidRst++;
           a.addHistory('x');
         }
-      } else if (seqGe(tcp.seq, seqAdd(a.serverIsn, 1)) && seqGe(a.srvNextSeq, tcp.seq)) {
-        // After the handshake a RST counts only at the sequence number the client expects
-        // (RFC 5961 3.2); a blind reset with another one is ignored by the client's stack.
+      } else if (rstInWindow(tcp.seq, a.serverIsn, a.srvNextSeq)) {
         if (a.rstT < 0) this.takeRst(a, p, m, true);
       } else {
         if (!a.invalidRstFrame) a.invalidRstFrame = m.frame;
@@ -853,7 +844,7 @@ export class HandshakeEngine {
     }
     if (a.rstT >= 0 && !a.srvAfterRstFrame && !(f & TcpFlag.SYN)) a.srvAfterRstFrame = m.frame;
     if ((f & TcpFlag.SYN) && (f & TcpFlag.ACK)) {
-      if (!this.acksSyn(a, tcp.ack)) {
+      if (!acksSyn(tcp.ack, a.isn, a.synDataLen)) {
         if (!a.invalidRstFrame) a.addHistory('x');
         return;
       }
@@ -877,10 +868,8 @@ export class HandshakeEngine {
         }
         this.reconsider(a, a.rstT >= 0 ? m.t : m.t + this.timeout);
       } else if (tcp.seq === a.serverIsn) {
-        // The same SYN-ACK captured twice (another interface, or within 10 µs on one); a server
-        // answering a repeated SYN just as its own timer fires sends two well under a millisecond
-        // apart (74 µs seen, each ACKed by the client).
-        if (m.ifKey !== a.synAckIfKey || (!m.backwards && m.t - a.synAckT < SAME_INTERFACE_COPY && a.synAckCount === 1)) { this.copySeen(a, m); return; }
+        // The same SYN-ACK captured twice; on one interface only the first can have a copy so close.
+        if (m.ifKey !== a.synAckIfKey || (a.synAckCount === 1 && isCopy(m.ifKey, a.synAckIfKey, m.t - a.synAckT, m.backwards === true, SYNACK_COPY_WINDOW))) { this.copySeen(a, m); return; }
         a.synAckCount++;
         if (!a.synAckRetxFrame) a.synAckRetxFrame = m.frame;
         // After the ACK, and on the server's retransmission timer (1 s on Linux): one sent a moment
@@ -937,12 +926,6 @@ export class HandshakeEngine {
     if (a.decided && a.dupFrames === 1) this.reconsider(a, m.t);
   }
 
-  /** With TCP Fast Open the SYN carries data, and the SYN-ACK may acknowledge it too. */
-  private acksSyn(a: Attempt, n: number): boolean {
-    const isn1 = seqAdd(a.isn, 1);
-    return n === isn1 || (a.synDataLen > 0 && n === seqAdd(isn1, a.synDataLen));
-  }
-
   private takeRst(a: Attempt, p: DecodedPacket, m: PacketMeta, afterAck: boolean): void {
     a.rstT = a.lastRstT = m.t;
     this.setQueued(a, Queued.NONE);
@@ -972,11 +955,11 @@ export class HandshakeEngine {
     const a = this.findAttempt(q.version, q.src, qt.sport, q.dst, qt.dport);
     if (!a) {
       const s = this.settled.find(q.version, q.src, qt.sport, q.dst, qt.dport, this.vlan);
-      if (!s || qt.seq !== s.isn) this.stats.icmpUnmatched++;
+      if (!s || !icmpQuotesSyn(qt.seq, s.isn)) this.stats.icmpUnmatched++;
       return;
     }
     if (a.icmpT >= 0) return;
-    if (qt.seq !== a.isn) { this.stats.icmpUnmatched++; return; } // about a later segment, not the SYN
+    if (!icmpQuotesSyn(qt.seq, a.isn)) { this.stats.icmpUnmatched++; return; }
     this.takeIcmp(a, p, m, false);
   }
 
