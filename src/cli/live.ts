@@ -23,11 +23,9 @@ import { isVerdict, type Verdict } from '../model/verdict.js';
 import { DEFAULT_LABELLED_ENDPOINTS, DEFAULT_PROMOTE_AFTER } from '../metrics/endpoint-labels.js';
 import type { SynscopeMetrics } from '../metrics/prometheus.js';
 import { parseListenAddress, type MetricsServer } from '../metrics/server.js';
-import { JsonReportWriter } from '../report/json-stream.js';
-import type { AttemptReport, Report } from '../report/model.js';
-import { formatTable, plural } from '../report/table.js';
-import { ZEEK_FORMATS, ZeekLogWriter, type ZeekFormat } from '../report/zeek.js';
-import { endpointToString } from '../util/ip.js';
+import type { Report } from '../report/model.js';
+import { plural } from '../report/table.js';
+import { formatHelp, formatNames, openFormat, type FormatName } from '../output/formats.js';
 import { checkHosts, checkNotFormat, collectList, outputWidth, parseGrace, parsePorts, usage } from './args.js';
 
 function fmtSec(n: number): string {
@@ -40,7 +38,7 @@ interface LiveCliOptions {
   interface: string;
   filter?: string;
   answerGrace: string;
-  format: 'table' | 'json' | 'ndjson' | ZeekFormat;
+  format: FormatName;
   duration?: string;
   count?: string;
   write?: string;
@@ -67,7 +65,7 @@ export function registerLive(program: Command): void {
     .argument('[expression...]', 'capture filter (pcap-filter(7)) replacing the default one, as in tcpdump -i IFACE [expression]; the same as -f. Keep ICMP errors in it (e.g. "tcp port 443 or icmp or icmp6")')
     .requiredOption('-i, --interface <iface>', 'interface to capture on (`synscope devices` lists them; `any` for all on Linux)')
     .option('-f, --filter <expression>', 'capture filter (pcap-filter(7)), as tshark -f: replaces the default one (keep "or icmp or icmp6" in it)')
-    .addOption(new Option('-F, --format <format>', 'output format: json is one document (as analyze gives) written when the capture ends; zeek, zeek-json: Zeek\'s conn.log, one row per attempt once its verdict is final').choices(['table', 'json', 'ndjson', ...ZEEK_FORMATS]).default('table'))
+    .addOption(new Option('-F, --format <format>', formatHelp('live')).choices(formatNames('live')).default('table'))
     .option('--metrics <[host:]port>', `serve Prometheus metrics at http://HOST:PORT/metrics (HOST 127.0.0.1 unless given; [::1]:PORT for IPv6)`)
     .option('--metrics-endpoints <n>', `server endpoints that get a \`server\` label of their own in the metrics (the first to reach ${DEFAULT_PROMOTE_AFTER} attempts); the others count as "other" (default: ${DEFAULT_LABELLED_ENDPOINTS})`)
     .option('--duration <seconds>', 'stop after this many seconds')
@@ -175,17 +173,6 @@ function dropPrivileges(user: string, who: { uid: number; gid: number }): string
   return `synscope: dropped root privileges: now running as user ${user} (uid ${who.uid}, gid ${who.gid}); the capture stays open\n`;
 }
 
-function hhmmss(iso: string): string {
-  return iso.slice(11, 23);
-}
-
-function attemptLine(a: AttemptReport, width: number, revises?: Verdict): string {
-  const flow = `${endpointToString(a.client.ip, a.client.port)} -> ${endpointToString(a.server.ip, a.server.port)}`;
-  const flags = a.flags.length ? ` [${a.flags.join(',')}]` : '';
-  const was = revises === undefined ? '' : revises === a.verdict ? '(revised) ' : `(was ${revises}) `;
-  return `${hhmmss(a.start)}  ${flow.padEnd(width)}  ${a.verdict.padEnd(12)}  ${was}${a.reason}${flags}\n`;
-}
-
 function captureLine(h: LiveHandle, st: LiveStats, file: string | undefined): string {
   const parts = [`${st.packets} packet${st.packets === 1 ? "" : "s"} captured on ${h.iface}`];
   if (st.truncated) parts.push(`${st.truncated} cut by the snap length ${h.snaplen}`);
@@ -203,8 +190,6 @@ function shedWarning(st: LiveStats): string | null {
 }
 
 async function runLive(filterWords: string[], o: LiveCliOptions, version: string): Promise<void> {
-  const ndjson = o.format === 'ndjson';
-  const json = o.format === 'json' ? new JsonReportWriter((chunk) => process.stdout.write(chunk)) : null;
   const metricsAt = o.metrics === undefined ? null : parseListenAddress(o.metrics);
   if (o.metricsEndpoints !== undefined && o.metrics === undefined) throw usage('--metrics-endpoints sets the labels of --metrics; give --metrics [HOST:]PORT too');
   const endpointsText = o.metricsEndpoints ?? String(DEFAULT_LABELLED_ENDPOINTS);
@@ -251,23 +236,28 @@ async function runLive(filterWords: string[], o: LiveCliOptions, version: string
 
   // Verdict lines are gathered and written once per event-loop turn: in a burst, libpcap hands
   // over many packets per turn, and one write per line would slow down draining its ring.
-  let outBuf: string[] = [];
+  let outBuf: Array<string | Uint8Array> = [];
   let outQueued = false;
   const flushOut = () => {
     outQueued = false;
     if (!outBuf.length) return;
-    const text = outBuf.join('');
+    const chunk = outBuf.every((c) => typeof c === 'string') ? outBuf.join('') : Buffer.concat(outBuf.map((c) => typeof c === 'string' ? Buffer.from(c) : c));
     outBuf = [];
-    process.stdout.write(text);
+    process.stdout.write(chunk);
   };
-  const out = (text: string) => {
-    outBuf.push(text);
+  const out = (chunk: string | Uint8Array) => {
+    outBuf.push(chunk);
     if (!outQueued) { outQueued = true; setImmediate(flushOut); }
   };
-  const line = (obj: unknown) => out(`${JSON.stringify(obj)}\n`);
-  // A conn.log row is written once, with the attempt's final verdict (rows are never revised).
-  const zeek = o.format === 'zeek' || o.format === 'zeek-json' ? new ZeekLogWriter(o.format, out, true) : null;
-  const flowWidth = 47;
+  const sink = openFormat(o.format, {
+    command: 'live',
+    write: out,
+    stderr: (text) => process.stderr.write(text),
+    streaming: true,
+    hints: o.hints,
+    width: outputWidth(),
+  });
+  const { onFinal, onRevision } = sink.hooks;
   // Listening comes before the capture opens: a port in use stops synscope before any packet.
   let metrics: SynscopeMetrics | null = null;
   let metricsServer: MetricsServer | null = null;
@@ -284,29 +274,15 @@ async function runLive(filterWords: string[], o: LiveCliOptions, version: string
     ...(maxAttempts !== undefined ? { maxAttempts } : {}),
     hosts: o.host,
     ports,
-    // Final reports: conn.log rows (never revised) and the metrics' counts (each attempt counted once).
-    onFinal: zeek || metrics ? (a) => { zeek?.attempt(a); metrics?.final(a); } : undefined,
-    onAttempt: (a) => {
-      if (zeek) return;
-      if (ndjson) line({ type: 'attempt', ...a });
-      else if (!json) out(attemptLine(a, flowWidth));
-    },
-    // A later packet changed a verdict already printed: the whole attempt again, marked as a revision.
-    onRevision: (a, previous) => {
-      metrics?.revision(previous, a.verdict);
-      if (zeek) return;
-      if (ndjson) line({ type: 'attempt', ...a, revises: true, previousVerdict: previous });
-      else if (!json) out(attemptLine(a, flowWidth, previous));
-    },
-    // The JSON document gets each attempt's final report as it is made (memory stays bounded).
-    ...(json ? { jsonWriter: json } : {}),
-    onWarning: (w) => {
-      if (ndjson) line({ type: 'warning', message: w });
-      else {
-        warned.add(w);
-        process.stderr.write(`synscope: warning: ${w}\n`);
-      }
-    },
+    ...sink.hooks,
+    // The metrics count each attempt once, at its final report, and move it when a verdict is revised.
+    onFinal: metrics ? (a) => { onFinal?.(a); metrics!.final(a); } : onFinal,
+    onRevision: metrics ? (a, previous) => { metrics!.revision(previous, a.verdict); onRevision?.(a, previous); } : onRevision,
+    // Warnings as they come: ndjson lines, or on stderr (and not again with the summary).
+    onWarning: sink.hooks.onWarning ?? ((w) => {
+      warned.add(w);
+      process.stderr.write(`synscope: warning: ${w}\n`);
+    }),
   });
   an.beginFile(o.write ?? `live:${o.interface}`);
 
@@ -463,25 +439,9 @@ async function runLive(filterWords: string[], o: LiveCliOptions, version: string
     truncated: st.truncated, drops: st.drops, dropsNote: st.dropsNote,
     ...(o.write ? { file: o.write } : {}),
   };
-  if (ndjson) {
-    for (const e of report.endpoints) line({ type: 'endpoint', ...e });
-    line({ type: 'summary', ...report.summary, capture });
-  } else if (json) {
-    // The summary says what the capture did, as the ndjson summary line does.
-    const summary = { ...report.summary, capture };
-    json.end(report.endpoints, summary);
-    for (const w of report.summary.warnings) if (!warned.has(w)) process.stderr.write(`synscope: warning: ${w}\n`);
-  } else if (zeek) {
-    zeek.end();
-    flushOut();
-    process.stderr.write(captureLine(handle, st, o.write));
-    for (const w of report.summary.warnings) if (!warned.has(w)) process.stderr.write(`synscope: warning: ${w}\n`);
-  } else {
-    out(formatTable(report, { hints: o.hints, width: outputWidth(), warnings: false }));
-    out(captureLine(handle, st, o.write));
-    flushOut();
-    for (const w of report.summary.warnings) if (!warned.has(w)) process.stderr.write(`synscope: warning: ${w}\n`);
-  }
+  // The machine formats' summary says what the capture did; the others end with the capture line.
+  const machine = o.format === 'json' || o.format === 'ndjson';
+  await sink.end(report, machine ? { summaryExtra: { capture }, shown: warned } : { trailer: captureLine(handle, st, o.write), shown: warned });
   flushOut();
   await metricsServer?.close();
   if (failure) throw failure;

@@ -18,14 +18,13 @@ import { fileInfo } from '../info/info.js';
 import { isVerdict, type Verdict } from '../model/verdict.js';
 import { compareExpect, formatExpect, parseExpect } from '../report/expect.js';
 import { formatInfoText } from '../report/info-text.js';
-import { formatTable, plural } from '../report/table.js';
-import { JsonReportWriter, jsonThreads, ParallelJsonReportWriter } from '../report/json-stream.js';
-import { ZEEK_FORMATS, ZeekLogWriter, type ZeekFormat } from '../report/zeek.js';
+import { plural } from '../report/table.js';
+import { jsonThreads } from '../report/json-stream.js';
+import { formatHelp, formatNames, openFormat, type FormatName } from '../output/formats.js';
 import { Progress } from './progress.js';
 import { registerLive } from './live.js';
 import { checkHosts, checkNotFormat, collectList, oneLineUsageErrors, outputWidth, parseGrace, parsePorts, splitInputs, usage } from './args.js';
 import { makePacketFilter } from './filter-arg.js';
-import { HtmlReport } from '../ladder/html-report.js';
 import { checkRereadable, DEFAULT_EVIDENCE_VERDICTS, EvidenceSet, parseEvidenceVerdicts, writeEvidence } from '../extract/evidence.js';
 import type { CaptureInfo } from '../capture/record.js';
 import type { PacketFilter } from '../filter/filter.js';
@@ -82,7 +81,7 @@ export function buildProgram(): Command {
     .argument('[file...]', `${FILES_HELP}. Several are one capture, merged in the time order of their first packets (not the order given), so an attempt spanning two files gets one verdict. Words after the files that name no file are a capture-filter expression (pcap-filter(7)), as in tcpdump -r FILE [expression]: only matching packets are analysed`)
     .option('-r, --read <file>', 'read this capture, as tcpdump -r (repeat it for several); every word after the options is then the capture-filter expression', collectList)
     .option('-f, --filter <expression>', 'capture-filter expression (pcap-filter(7)), as tshark -f: only packets it matches are analysed; the same as the expression after the files')
-    .addOption(new Option('-F, --format <format>', 'output format (html: one self-contained page with a timeline and ladder diagrams; zeek: Zeek\'s conn.log, tab-separated with its header; zeek-json: conn.log as JSON lines)').choices(['table', 'json', 'ndjson', 'html', ...ZEEK_FORMATS]).default('table'))
+    .addOption(new Option('-F, --format <format>', formatHelp('analyze')).choices(formatNames('analyze')).default('table'))
     .option('-o, --output <file>', 'write the report to this file instead of standard output (any format; html most of all)')
     .option('-d, --details', 'table format: also list every attempt with its reason and frames')
     .option('-n', 'accepted for tcpdump habits and ignored: synscope never resolves names (addresses and ports are always numeric)')
@@ -124,20 +123,27 @@ export function buildProgram(): Command {
       const expected = o.expect ? parseExpect(await readText(o.expect), o.expect) : null;
       // Fail before the analysis, not after the report, when the expected-verdicts file cannot be written.
       if (o.writeExpect) await writableFolder(o.writeExpect, 'the expected-verdicts file');
-      const ndjson = o.format === 'ndjson';
       const out = o.output === undefined ? process.stdout : outputFile(o.output);
-      const line = (obj: unknown) => out.write(`${JSON.stringify(obj)}\n`);
-      const toStdout = (s: string | Uint8Array) => out.write(s);
-      const zeek = o.format === 'zeek' || o.format === 'zeek-json' ? new ZeekLogWriter(o.format, (s) => out.write(s)) : null;
-      const html = o.format === 'html' ? new HtmlReport({}, { packetFilter }) : null;
       const threads = o.format !== 'json' || o.output !== undefined ? 1 : jsonThreads(o.workers, o.workers === 'auto' ? await inputBytes(files) : null, availableParallelism());
-      const json = o.format !== 'json' ? null : threads === 2 ? new ParallelJsonReportWriter(toStdout, () => process.exit(0)) : new JsonReportWriter(toStdout);
+      const streaming = files.some(isPipe);
+      const sink = openFormat(o.format, {
+        command: 'analyze',
+        write: (chunk) => out.write(chunk),
+        stderr: (text) => process.stderr.write(text),
+        streaming,
+        details: o.details,
+        hints: o.hints,
+        width: outputWidth(),
+        jsonThreads: threads,
+        onPipeClosed: () => process.exit(0),
+        packetFilter,
+      });
+      const { onFinal } = sink.hooks;
       // Every attempt is kept only when something needs the list; otherwise memory stays bounded.
       const collect = Boolean(expected || o.writeExpect || o.details);
       const progress = Progress.wanted(o.quiet) ? new Progress() : null;
       /** Inputs whose reading stopped at damage (for --strict). */
       const damaged: string[] = [];
-      const streaming = files.some(isPipe);
       const report = await analyze(files, {
         onProgress: progress ? (p) => progress.update(p) : undefined,
         handshakeTimeout: timeout,
@@ -149,19 +155,9 @@ export function buildProgram(): Command {
         strict: o.strict,
         packetFilter,
         onInput: (info) => { if (info.damaged) damaged.push(info.file); inputs.push(info); },
-        // A file has its whole future on disk: each attempt is written once, with its final verdict,
-        // so the lines agree with the summary without revisions. A pipe is live capture by another
-        // name (tcpdump -U -w - | synscope analyze -): written when first decided, revised if need be.
-        onFinal: (ndjson && !streaming) || zeek || evidence || html ? (a) => {
-          evidence?.add(a);
-          if (ndjson) { if (!streaming) line({ type: 'attempt', ...a }); } else if (zeek) zeek.attempt(a);
-          else html?.add(a);
-        } : undefined,
-        onAttempt: ndjson && streaming ? (a) => line({ type: 'attempt', ...a }) : undefined,
-        onRevision: ndjson && streaming ? (a, previous) => line({ type: 'attempt', ...a, revises: true, previousVerdict: previous }) : undefined,
-        jsonWriter: json ?? undefined,
-        drain: json instanceof ParallelJsonReportWriter ? () => json.room() ?? stdoutRoom() : () => stdoutRoom(out),
-        onWarning: ndjson ? (w) => line({ type: 'warning', message: w }) : undefined,
+        ...sink.hooks,
+        onFinal: evidence ? (a) => { evidence.add(a); onFinal?.(a); } : onFinal,
+        drain: sink.room ? () => sink.room!() ?? stdoutRoom() : () => stdoutRoom(out),
       });
       progress?.done();
       // The second pass, before the table: an input that pcap cannot hold stops with one line only.
@@ -170,22 +166,7 @@ export function buildProgram(): Command {
         const counts = Object.entries(evidence.counts).map(([v, n]) => `${v} ${n}`).join(', ');
         process.stderr.write(`synscope: wrote ${plural(w.packets, 'packet')} of ${plural(w.attempts, 'attempt')}${counts ? ` (${counts})` : ''} to ${o.write} (${w.format})\n`);
       }
-      if (ndjson) {
-        for (const e of report.endpoints) line({ type: 'endpoint', ...e });
-        line({ type: 'summary', ...report.summary });
-      } else if (json) {
-        await json.end(report.endpoints, report.summary);
-      } else if (html) {
-        out.write(await html.render(report));
-        for (const w of report.summary.warnings) process.stderr.write(`synscope: warning: ${w}\n`);
-      } else if (zeek) {
-        zeek.end();
-        for (const w of report.summary.warnings) process.stderr.write(`synscope: warning: ${w}\n`);
-      } else {
-        out.write(formatTable(report, { details: o.details, hints: o.hints, width: outputWidth(), warnings: false }));
-        // Warnings go to stderr in table form: the table on stdout stays what a script reads.
-        for (const w of report.summary.warnings) process.stderr.write(`synscope: warning: ${w}\n`);
-      }
+      await sink.end(report, {});
       if (out !== process.stdout) await new Promise<void>((done) => out.end(done));
       if (o.writeExpect) {
         try {
@@ -200,7 +181,7 @@ export function buildProgram(): Command {
         if (diffs.length) {
           process.stderr.write(`synscope: verdicts differ from ${o.expect} (${plural(diffs.length, 'difference')}):\n${diffs.map((d) => `  ${d}\n`).join('')}`);
           status = 1;
-        } else if (!ndjson && o.format !== 'json') process.stderr.write(`synscope: all ${expected.length} attempts match ${o.expect}\n`);
+        } else if (o.format !== 'ndjson' && o.format !== 'json') process.stderr.write(`synscope: all ${expected.length} attempts match ${o.expect}\n`);
       }
       if (failOn.length) {
         const hit = failOn.filter((v) => (report.summary.verdicts[v] ?? 0) > 0);
@@ -230,7 +211,7 @@ function bound(f: PacketFilter): Pick<PacketFilter, 'matches' | 'matchesFrame'> 
 interface AnalyzeCliOptions {
   read?: string[];
   filter?: string;
-  format: 'table' | 'json' | 'ndjson' | 'html' | ZeekFormat;
+  format: FormatName;
   output?: string;
   details?: boolean;
   failOn?: string;

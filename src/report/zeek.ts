@@ -12,7 +12,6 @@ import type { AttemptReport } from './model.js';
 
 export type ZeekFormat = 'zeek' | 'zeek-json';
 
-export const ZEEK_FORMATS: readonly ZeekFormat[] = ['zeek', 'zeek-json'];
 
 /** A column value: undefined is unset (`-`, left out of JSON); arrays are Zeek sets. */
 type Value = string | number | boolean | string[] | Time | undefined;
