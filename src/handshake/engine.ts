@@ -15,9 +15,9 @@ import { seqAdd, seqGe, seqGt } from '../util/seq.js';
 import { ackCompletes, ackProvesSynAck, acksSyn, icmpQuotesSyn, isCopy, isRstCopy, rstAnswersSyn, rstAnswersSynAck, rstInWindow, SYN_COPY_WINDOW, SYNACK_COPY_WINDOW } from './accept.js';
 import { Attempt, AttemptPool, AttemptQueue, pushFrame } from './attempt.js';
 import { noteEnd, trackTcp } from './conn-track.js';
-import { EndpointEntry, HostEntry, Queued, requeue, SERVER_MARK } from './evidence.js';
+import { Queued, requeue, type EndpointEntry } from './evidence.js';
+import { ServerBaselines } from './hosts.js';
 import { classify } from '../verdict/classify.js';
-import type { ClassifyContext } from '../verdict/context.js';
 import { icmpMeaning } from '../model/icmp-names.js';
 import { isSynOnly, onlySyns, ParkedSyns } from './parked.js';
 import { SETTLED_CLIENT_FIN, SETTLED_RST, SETTLED_SERVER_FIN, SettledFlows } from './settled.js';
@@ -53,20 +53,10 @@ export interface EngineEvents {
   between?(): void;
 }
 
-const NO_ADDR = new Uint32Array(4);
 /** Seconds a closed connection's state stays to recognise its last packets. */
 const CLOSED_LINGER = 5;
-/** Loss seen this many seconds before an attempt's first SYN (or later) speaks against a queue drop. */
-const LOSS_WINDOW = 10;
-/**
- * ICMP rejections of other attempts during an unanswered attempt's wait that show a REJECT rule
- * rate-limited: Linux's per-destination bucket allows a burst of 6, then one a second.
- */
-const RATE_LIMIT_EVIDENCE = 3;
 /** A SYN-ACK repeated sooner than this after the first is no retransmission by the server's timer (Linux: 1 s). */
 const SYNACK_TIMER_MIN = 0.5;
-/** Cut ICMP errors remembered (see HandshakeEngine.cutIcmpFor). */
-const CUT_ICMP_KEPT = 32;
 /** A SYN repeated this long after a captured SYN-ACK means the SYN-ACK was lost on its way. */
 const SYNACK_LOST_AFTER = 0.2;
 
@@ -101,8 +91,6 @@ export class HandshakeEngine {
   private readonly retain: number;
   readonly maxAttempts: number;
   private readonly attempts = new FlowTable<Attempt>();
-  private readonly hosts = new FlowTable<HostEntry>();
-  private readonly endpoints = new FlowTable<EndpointEntry>();
   private readonly mid = new FlowTable<MidFlow>();
   private readonly heap = new DeadlineHeap<Attempt>();
   private readonly parked: ParkedSyns;
@@ -129,6 +117,8 @@ export class HandshakeEngine {
     /** ICMP errors matched by a quote cut before the sequence number; cut before the ports; matching more than one attempt. */
     icmpPartial: 0, icmpCut: 0, icmpAmbiguous: 0,
   };
+  /** Server hosts' baselines and endpoints' liveness, and the context the rules get from them. */
+  private readonly servers = new ServerBaselines(this.stats);
 
   constructor(private readonly events: EngineEvents, opts: EngineOptions = {}) {
     this.timeout = opts.handshakeTimeout ?? 3;
@@ -321,7 +311,7 @@ export class HandshakeEngine {
   }
 
   private decide(a: Attempt, final: boolean): boolean {
-    const d = classify(a, this.context(a, final));
+    const d = classify(a, this.servers.context(a, this.now, final, this.timeout, this.timeout + 2 * this.grace));
     if (!d) return false;
     const previous = a.decided ? a.verdict : null;
     if (previous !== null && previous !== d.verdict && !d.flags.includes('late-answer')) d.flags.push('late-answer');
@@ -354,85 +344,6 @@ export class HandshakeEngine {
     a.icmpSender = [w[0], w[1], w[2], w[3]];
   }
 
-  /** The one context object, filled again for each classification (classify keeps nothing of it). */
-  private readonly ctx: ClassifyContext = {
-    now: 0, final: false, timeout: 0, serverTtl: -1, serverTtlPackets: 0, rstTtlSeen: false, serverLabelZero: 0,
-    serverLabelNonZero: 0, aliveCount: 0, aliveFrame: 0, busy: false, queuedOthers: 0, loss: false, lossFrame: 0,
-    oneSided: false, rejects: 0, rejectFrame: 0, unreadableIcmp: 0, atServer: false,
-  };
-
-  private context(a: Attempt, final: boolean): ClassifyContext {
-    // A RST is compared with the host's packets captured on the same interface as the RST.
-    const host = a.rstT >= 0 && a.rstIfKey !== a.ifKey ? this.hosts.find(a.version, a.srv, a.rstIfKey, NO_ADDR, 0, a.vlan) ?? null : a.host;
-    const ep = a.endpoint;
-    const c = this.ctx;
-    c.now = this.now;
-    c.final = final;
-    c.timeout = this.timeout;
-    c.serverTtl = host ? host.bestTtl() : -1;
-    // The server's own packets arrive with an initial TTL: the capture was taken on the server.
-    c.atServer = c.serverTtl === 64 || c.serverTtl === 128 || c.serverTtl === 255;
-    c.serverTtlPackets = host ? host.packets() : 0;
-    c.rstTtlSeen = a.rstT >= 0 && host !== null && host.has(a.rstTtl);
-    c.serverLabelZero = host?.labelZero ?? 0;
-    c.serverLabelNonZero = host?.labelNonZero ?? 0;
-    // SYN-ACKs to other attempts between this one's first SYN and its own answer (or now).
-    if (ep) {
-      c.aliveCount = (a.aliveAtAnswer >= 0 ? a.aliveAtAnswer : ep.synAcks) - a.aliveAtT0;
-      c.aliveFrame = a.aliveAtAnswer >= 0 ? a.aliveFrame : ep.lastSynAckFrame;
-      // Other attempts sat in the endpoint's queues at some time since this one's first SYN.
-      c.queuedOthers = a.queued === Queued.NONE ? ep.queued : ep.queued - 1;
-      c.busy = c.queuedOthers > 0 || (a.queued === Queued.NONE && ep.idleSince >= a.t0);
-      // ICMP rejections of the endpoint's other attempts from just before this one's first SYN on: a
-      // few mean a REJECT rule whose errors ran out of tokens (one would have been left for it otherwise).
-      const rejects = ep.rejectsSince(a.t0 - 1);
-      c.rejects = rejects >= RATE_LIMIT_EVIDENCE ? rejects : 0;
-      c.rejectFrame = ep.lastRejectFrame;
-    } else {
-      c.aliveCount = 0; c.aliveFrame = 0; c.busy = false; c.queuedOthers = 0; c.rejects = 0; c.rejectFrame = 0;
-    }
-    // Packet loss on the server host's other connections from a little before this attempt on.
-    const mark = ep?.mark ?? null;
-    c.loss = mark !== null && mark.lastLossT >= a.t0 - LOSS_WINDOW;
-    c.lossFrame = c.loss ? mark!.lastLossFrame : 0;
-    // The server's direction is missing: the host sent nothing the capture saw, and handshakes to it
-    // were proven by the clients' ACKs alone (or the whole capture holds no server packet at all).
-    const hostPackets = a.host?.packets() ?? 0;
-    c.unreadableIcmp = this.stats.icmpCut > 0 && a.synAckT < 0 && a.rstT < 0 && a.icmpT < 0 ? this.cutIcmpFor(a, this.timeout + 2 * this.grace) : 0;
-    c.oneSided = a.oneSided || (hostPackets === 0 && ((mark?.inferred ?? 0) > 0 || (this.stats.inferredSynAck > 0 && this.stats.serverPackets === 0)));
-    return c;
-  }
-
-  /**
-   * The last ICMP errors whose quote the snap length cut before the ports, by time and by the
-   * client they were sent to: an attempt of that client that stopped after one SYN got an answer
-   * after all, only one nobody can read.
-   */
-  private readonly cutIcmpT = new Float64Array(CUT_ICMP_KEPT).fill(-Infinity);
-  private readonly cutIcmpFrame = new Float64Array(CUT_ICMP_KEPT);
-  private readonly cutIcmpDst = new Uint32Array(CUT_ICMP_KEPT * 4);
-  private cutIcmpN = 0;
-
-  private noteCutIcmp(p: DecodedPacket, m: PacketMeta): void {
-    this.stats.icmpCut++;
-    const i = this.cutIcmpN++ % CUT_ICMP_KEPT;
-    this.cutIcmpT[i] = m.t;
-    this.cutIcmpFrame[i] = m.frame;
-    this.cutIcmpDst.set(p.ip.dst, i * 4);
-  }
-
-  /** Frame of a cut ICMP error sent to `a`'s client within `within` seconds of its first SYN (0: none). */
-  private cutIcmpFor(a: Attempt, within: number): number {
-    const d = this.cutIcmpDst;
-    for (let i = 0; i < CUT_ICMP_KEPT; i++) {
-      const t = this.cutIcmpT[i];
-      if (t < a.t0 || t > a.t0 + within || d[i * 4] !== a.c0) continue;
-      if (a.version === 6 && (d[i * 4 + 1] !== a.c1 || d[i * 4 + 2] !== a.c2 || d[i * 4 + 3] !== a.c3)) continue;
-      return this.cutIcmpFrame[i];
-    }
-    return 0;
-  }
-
   /** VLAN context of the packet being handled (NetStart.vlanKey): part of every flow's key. */
   private vlan = 0;
 
@@ -449,7 +360,7 @@ export class HandshakeEngine {
       if (p.quotedIp.proto === 6 && p.quotedTcp.have >= 8) this.icmp(p, m);
       // The snap length cut the quote after the ports (or the client port): addresses and ports still name the attempt.
       else if (p.quotedIp.proto === 6 && p.quotedTcp.have >= 2) this.icmpPartial(p, m);
-      else if (p.quoteStatus.kind === Stop.TRUNCATED || p.status.kind === Stop.TRUNCATED) this.noteCutIcmp(p, m);
+      else if (p.quoteStatus.kind === Stop.TRUNCATED || p.status.kind === Stop.TRUNCATED) { this.stats.icmpCut++; this.servers.noteCutIcmp(p, m.t, m.frame); }
       else this.stats.icmpUnmatched++;
     }
   }
@@ -480,14 +391,14 @@ export class HandshakeEngine {
     }
     if (!a && this.settledPacket(p, m)) return;
     if (!a) {
-      if (!rst) this.learnHost(p, m);
+      if (!rst) this.servers.learnHost(p, m.ifKey, this.vlan);
       this.midstreamPacket(p, m);
     } else if (reversed) {
       trackTcp(a, false, p, m.tsSec, m.tsNsec);
       this.stats.serverPackets++;
       if (!rst) {
         if (m.ifKey === a.ifKey && a.host) a.host.add(ip.ttl, ip.version, ip.flowLabel);
-        else this.learnHost(p, m);
+        else this.servers.learnHost(p, m.ifKey, this.vlan);
       }
       this.serverPacket(a, p, m, cut);
     } else {
@@ -513,22 +424,10 @@ export class HandshakeEngine {
       if (f & TcpFlag.FIN) this.settled.close(s, fromServer ? SETTLED_SERVER_FIN : SETTLED_CLIENT_FIN);
       if (fromServer) {
         if (m.ifKey === s.ifKey && s.host) s.host.add(ip.ttl, ip.version, ip.flowLabel);
-        else this.learnHost(p, m);
+        else this.servers.learnHost(p, m.ifKey, this.vlan);
       }
     }
     return true;
-  }
-
-  /**
-   * TTLs are compared per capture interface: a capture taken on both sides of a router sees the
-   * same packet with two TTLs. Any host that is the server of some attempt gets a baseline on
-   * every interface its packets appear on.
-   */
-  private learnHost(p: DecodedPacket, m: PacketMeta): void {
-    const ip = p.ip;
-    const h = this.hosts.find(ip.version, ip.src, m.ifKey, NO_ADDR, 0, this.vlan)
-      ?? (this.hosts.find(ip.version, ip.src, SERVER_MARK, NO_ADDR, 0, this.vlan) ? this.hostEntry(ip.version, ip.src, m.ifKey, this.vlan) : null);
-    h?.add(ip.ttl, ip.version, ip.flowLabel);
   }
 
   private clientSyn(p: DecodedPacket, m: PacketMeta, cut: boolean): void {
@@ -589,7 +488,7 @@ export class HandshakeEngine {
     trackTcp(a, true, p, m.tsSec, m.tsNsec);
     this.attempts.insert(a);
     this.attemptCount++;
-    this.ensureHost(a, ip.dst);
+    this.servers.link(a, ip.dst);
     // Decide a little after the timeout: a router's host-unreachable comes after its own ~3 s of ARP.
     this.schedule(a, m.t + this.timeout + 2 * this.grace);
     if (this.mid.size) this.adoptEarlySynAck(a, ip.src, ip.dst);
@@ -597,36 +496,6 @@ export class HandshakeEngine {
     if (this.attempts.size > this.maxAttempts) this.evictOne();
     // Also keeps the queue short when nothing is parked: settled entries leave its front.
     this.parkOldSynOnly();
-  }
-
-  /** Links the attempt to its server host's baseline and its endpoint's liveness record. */
-  private ensureHost(a: Attempt, srv: ArrayLike<number>): void {
-    let e = this.endpoints.find(a.version, NO_ADDR, 0, srv, a.sport, a.vlan);
-    if (!e) {
-      e = new EndpointEntry();
-      e.setKey(a.version, NO_ADDR, 0, srv, a.sport, a.vlan);
-      this.endpoints.insert(e);
-    }
-    a.endpoint = e;
-    // The endpoint remembers its host's entry for the last interface seen: usually the same one.
-    if (e.host === null || e.hostIfKey !== a.ifKey) {
-      e.host = this.hostEntry(a.version, srv, a.ifKey, a.vlan);
-      e.hostIfKey = a.ifKey;
-      e.mark = this.hostEntry(a.version, srv, SERVER_MARK, a.vlan);
-    }
-    a.host = e.host;
-    a.aliveAtT0 = e.synAcks;
-    if (e.queued > 0) a.busySyns = 1;
-  }
-
-  private hostEntry(version: number, ip: ArrayLike<number>, ifKey: number, vlan: number): HostEntry {
-    let h = this.hosts.find(version, ip, ifKey, NO_ADDR, 0, vlan);
-    if (!h) {
-      h = new HostEntry();
-      h.setKey(version, ip, ifKey, NO_ADDR, 0, vlan);
-      this.hosts.insert(h);
-    }
-    return h;
   }
 
   /** A SYN-ACK captured before its SYN (reordered capture) completes the attempt after all. */
