@@ -1,10 +1,10 @@
 /**
  * A flow table keyed by a directed 4-tuple (client address and port -> server address and port)
  * within a VLAN context (the same tuple in two VLANs is two flows, as Zeek keys them).
- * Open addressing with linear probing over an Int32Array of entry indices, so a lookup hashes a
- * few numbers and compares fields: it builds no string and allocates nothing. Entries carry their
- * own key; removal shifts the probe run back, so no tombstones accumulate.
+ * Open addressing (SlotIndex) over entry positions, so a lookup hashes a few numbers and compares
+ * fields: it builds no string and allocates nothing. Entries carry their own key.
  */
+import { SlotIndex } from './slot-index.js';
 
 export class FlowKey {
   version = 0;
@@ -90,28 +90,27 @@ export function hashTuple(version: number, cli: ArrayLike<number>, cport: number
 }
 
 export class FlowTable<E extends FlowKey> {
-  private slots: Int32Array;
-  private mask: number;
+  private readonly index: SlotIndex;
   private entries: Array<E | undefined> = [];
   private free: number[] = [];
-  size = 0;
 
   constructor(initialCapacity = 1024) {
-    let cap = 16;
-    while (cap < initialCapacity * 2) cap *= 2;
-    this.slots = new Int32Array(cap);
-    this.mask = cap - 1;
+    this.index = new SlotIndex(initialCapacity);
+  }
+
+  get size(): number {
+    return this.index.size;
   }
 
   find(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number, vlan = 0): E | undefined {
-    const slots = this.slots;
-    const mask = this.mask;
+    const ix = this.index;
     const h = hashTuple(version, cli, cport, srv, sport, vlan);
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const s = slots[i];
-      if (s === 0) return undefined;
-      const e = this.entries[s - 1]!;
-      if (e.hash === h && e.matches(version, cli, cport, srv, sport, vlan)) return e;
+    for (let i = ix.home(h); ; i = ix.next(i)) {
+      const s = ix.slotAt(i);
+      if (s < 0) return undefined;
+      if (ix.hashAt(i) !== h) continue;
+      const e = this.entries[s]!;
+      if (e.matches(version, cli, cport, srv, sport, vlan)) return e;
     }
   }
 
@@ -120,14 +119,13 @@ export class FlowTable<E extends FlowKey> {
 
   /** The entry for this packet in either direction (a from b, or b from a); sets `reversed`. */
   findEither(version: number, a: ArrayLike<number>, aport: number, b: ArrayLike<number>, bport: number, vlan = 0): E | undefined {
-    const slots = this.slots;
-    const mask = this.mask;
+    const ix = this.index;
     const h = hashTuple(version, a, aport, b, bport, vlan);
-    for (let i = h & mask; ; i = (i + 1) & mask) {
-      const s = slots[i];
-      if (s === 0) return undefined;
-      const e = this.entries[s - 1]!;
-      if (e.hash !== h) continue;
+    for (let i = ix.home(h); ; i = ix.next(i)) {
+      const s = ix.slotAt(i);
+      if (s < 0) return undefined;
+      if (ix.hashAt(i) !== h) continue;
+      const e = this.entries[s]!;
       if (e.matches(version, a, aport, b, bport, vlan)) { this.reversed = false; return e; }
       if (e.matches(version, b, bport, a, aport, vlan)) { this.reversed = true; return e; }
     }
@@ -135,61 +133,20 @@ export class FlowTable<E extends FlowKey> {
 
   /** Adds an entry whose key is set (an entry with the same tuple must not be in the table). */
   insert(e: E): void {
-    if ((this.size + 1) * 2 > this.slots.length) this.grow();
     const idx = this.free.length ? this.free.pop()! : this.entries.length;
     this.entries[idx] = e;
     e.index = idx;
-    this.place(e.hash, idx + 1);
-    this.size++;
-  }
-
-  private place(hash: number, value: number): void {
-    const slots = this.slots;
-    const mask = this.mask;
-    let i = hash & mask;
-    while (slots[i] !== 0) i = (i + 1) & mask;
-    slots[i] = value;
+    this.index.insert(idx, e.hash);
   }
 
   remove(e: E): boolean {
     const idx = e.index;
     if (idx < 0 || this.entries[idx] !== e) return false;
-    const slots = this.slots;
-    const mask = this.mask;
-    let i = e.hash & mask;
-    while (slots[i] !== idx + 1) {
-      if (slots[i] === 0) return false;
-      i = (i + 1) & mask;
-    }
-    // Backward-shift deletion keeps every probe run unbroken.
-    let j = i;
-    for (;;) {
-      j = (j + 1) & mask;
-      const s = slots[j];
-      if (s === 0) break;
-      const home = this.entries[s - 1]!.hash & mask;
-      const between = i <= j ? home > i && home <= j : home > i || home <= j;
-      if (!between) {
-        slots[i] = s;
-        i = j;
-      }
-    }
-    slots[i] = 0;
+    if (!this.index.remove(idx, e.hash)) return false;
     this.entries[idx] = undefined;
     this.free.push(idx);
     e.index = -1;
-    this.size--;
     return true;
-  }
-
-  private grow(): void {
-    const cap = this.slots.length * 2;
-    this.slots = new Int32Array(cap);
-    this.mask = cap - 1;
-    for (let idx = 0; idx < this.entries.length; idx++) {
-      const e = this.entries[idx];
-      if (e) this.place(e.hash, idx + 1);
-    }
   }
 
   /** Entries, in no particular order (a snapshot: safe to remove while iterating). */

@@ -13,9 +13,10 @@
  *
  * Storage is a ring in parking order, which is deadline order (the engine parks the attempt due
  * soonest), so the oldest entry is always at the head; an entry restored early leaves a hole that
- * the head skips. A small open-addressing index finds an entry by its tuple.
+ * the head skips. The flow layer's SlotIndex finds an entry by its tuple.
  */
 import { hashTuple } from '../flow/table.js';
+import { SlotIndex } from '../flow/slot-index.js';
 import { VERDICTS, verdictIndex } from '../model/verdict.js';
 import { MAX_FRAMES, type Attempt } from './attempt.js';
 import { synOnlyConn } from './conn-track.js';
@@ -48,8 +49,7 @@ export class ParkedSyns {
   private head = 0;
   /** Slots from head, live or holes. */
   private used = 0;
-  private index = new Int32Array(0);
-  private mask = 0;
+  private readonly index = new SlotIndex(0);
   size = 0;
   /** Set by findEither: the packet's source is the attempt's server. */
   reversed = false;
@@ -99,18 +99,18 @@ export class ParkedSyns {
     this.hosts[s] = a.host;
     this.endpoints[s] = a.endpoint;
     this.live[s] = 1;
-    this.place(a.hash, s + 1);
+    this.index.insert(s, a.hash);
   }
 
   /** Slot of the attempt with this tuple (client first), or -1. */
   find(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number, vlan: number): number {
     if (this.size === 0) return -1;
     const h = hashTuple(version, cli, cport, srv, sport, vlan);
-    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
-      const v = this.index[i];
-      if (v === 0) return -1;
-      const s = v - 1;
-      if (this.keys[s * K + KH] === h && this.matches(s, version, cli, cport, srv, sport, vlan)) return s;
+    const ix = this.index;
+    for (let i = ix.home(h); ; i = ix.next(i)) {
+      const s = ix.slotAt(i);
+      if (s < 0) return -1;
+      if (ix.hashAt(i) === h && this.matches(s, version, cli, cport, srv, sport, vlan)) return s;
     }
   }
 
@@ -118,11 +118,11 @@ export class ParkedSyns {
   findEither(version: number, a: ArrayLike<number>, aport: number, b: ArrayLike<number>, bport: number, vlan: number): number {
     if (this.size === 0) return -1;
     const h = hashTuple(version, a, aport, b, bport, vlan);
-    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
-      const v = this.index[i];
-      if (v === 0) return -1;
-      const s = v - 1;
-      if (this.keys[s * K + KH] !== h) continue;
+    const ix = this.index;
+    for (let i = ix.home(h); ; i = ix.next(i)) {
+      const s = ix.slotAt(i);
+      if (s < 0) return -1;
+      if (ix.hashAt(i) !== h) continue;
       if (this.matches(s, version, a, aport, b, bport, vlan)) { this.reversed = false; return s; }
       if (this.matches(s, version, b, bport, a, aport, vlan)) { this.reversed = true; return s; }
     }
@@ -218,24 +218,7 @@ export class ParkedSyns {
     this.hosts[s] = null;
     this.endpoints[s] = null;
     this.size--;
-    const idx = this.index;
-    const mask = this.mask;
-    let i = hash & mask;
-    while (idx[i] !== s + 1) i = (i + 1) & mask;
-    // Backward-shift deletion, as in FlowTable: probe runs stay unbroken.
-    let j = i;
-    for (;;) {
-      j = (j + 1) & mask;
-      const v = idx[j];
-      if (v === 0) break;
-      const home = this.keys[(v - 1) * K + KH] & mask;
-      const between = i <= j ? home > i && home <= j : home > i || home <= j;
-      if (!between) {
-        idx[i] = v;
-        i = j;
-      }
-    }
-    idx[i] = 0;
+    this.index.remove(s, hash);
     if (this.size === 0) {
       this.head = 0;
       this.used = 0;
@@ -249,15 +232,7 @@ export class ParkedSyns {
     this.keys = new Uint32Array(0); this.dbl = new Float64Array(0); this.ints = new Int32Array(0);
     this.frames = new Float64Array(0); this.live = new Uint8Array(0);
     this.hosts = []; this.endpoints = [];
-    this.index = new Int32Array(0);
-    this.mask = 0;
-  }
-
-  private place(hash: number, value: number): void {
-    const idx = this.index;
-    let i = hash & this.mask;
-    while (idx[i] !== 0) i = (i + 1) & this.mask;
-    idx[i] = value;
+    this.index.reset(0);
   }
 
   /**
@@ -292,11 +267,9 @@ export class ParkedSyns {
     this.hosts = hosts; this.endpoints = endpoints;
     this.cap = cap;
     this.head = 0;
-    let slots = 16;
-    while (slots < cap * 2) slots *= 2;
-    this.index = new Int32Array(slots);
-    this.mask = slots - 1;
-    for (let i = 0; i < this.used; i++) if (live[i]) this.place(keys[i * K + KH], i + 1);
+    // Rows moved: the index is made again (sized for the whole ring, so it never grows between).
+    this.index.reset(cap);
+    for (let i = 0; i < this.used; i++) if (live[i]) this.index.insert(i, keys[i * K + KH]);
   }
 }
 
