@@ -20,8 +20,9 @@ import { isDecodableLinkType, linkTypeName } from './model/linktypes.js';
 import type { Attempt } from './handshake/attempt.js';
 import { HandshakeEngine, type EngineOptions, type PacketMeta } from './handshake/engine.js';
 import { VERDICTS, type Verdict } from './model/verdict.js';
-import { attemptReport } from './report/attempt.js';
-import { localFrames, type FrameFiles } from './report/attempt-json.js';
+import { AttemptRow, attemptReport, type FrameFiles } from './report/fields.js';
+import { connFields } from './report/conn.js';
+import { vlanIds } from './flow/table.js';
 import { EndpointTable } from './report/endpoints.js';
 import type { AttemptJsonSink } from './report/json-stream.js';
 import type { AttemptReport, Report, Summary } from './report/model.js';
@@ -265,17 +266,19 @@ export class Analysis {
   }
 
   private report(a: Attempt, serverTtl = this.engine.serverTtlOf(a)): AttemptReport {
-    const r = attemptReport(a, this.files[a.file] ?? '', serverTtl);
-    if (this.files.length > 1) this.localizeFrames(r, a.file);
-    return r;
+    const r = this.row;
+    r.a = a;
+    r.c = connFields(a);
+    r.server = { ip: a.serverIp(), port: a.sport, vlans: vlanIds(a.vlan), jsonBytes: null };
+    r.serverTtl = serverTtl;
+    r.start = isoTime(a.startSec, a.startNsec, a.tsDigits);
+    r.ff = this.frameFiles;
+    r.clientIp = a.clientIp();
+    return attemptReport(r.prepare());
   }
 
-  /** Global frame numbers -> the first SYN's file's numbering, others listed per file. */
-  private localizeFrames(r: AttemptReport, home: number): void {
-    const { mine, others } = localFrames(r.frames, home, this.frameBase);
-    r.frames = mine;
-    if (others.length) r.otherFrames = others.map(([f, frames]) => ({ file: this.files[f], frames }));
-  }
+  /** The report object in the making (reused: attemptReport keeps nothing of it). */
+  private readonly row = new AttemptRow();
 
   private decided(a: Attempt, previous: Verdict | null): void {
     if (previous === null) {

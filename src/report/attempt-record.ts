@@ -9,7 +9,7 @@ import type { Attempt } from '../handshake/attempt.js';
 import { FLAGS, VERDICTS, verdictIndex, type Flag, type Verdict } from '../model/verdict.js';
 import { reasonOf, type ReasonFields } from '../verdict/reasons.js';
 import { endpointToString } from '../util/ip.js';
-import type { AttemptFields, ServerText } from './attempt-json.js';
+import type { AttemptFields, ServerText } from './fields.js';
 import type { ConnFields } from './conn.js';
 import { CONN_STATES, type ConnState } from '../model/conn-state.js';
 

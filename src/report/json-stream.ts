@@ -4,7 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Attempt } from '../handshake/attempt.js';
-import { writeAttemptJson, type FrameFiles, type ServerText } from './attempt-json.js';
+import { AttemptRow, writeAttemptJson, type FrameFiles, type ServerText } from './fields.js';
 import { connFields } from './conn.js';
 import { RecordBatch } from './attempt-record.js';
 import type { FromWorker, ToWorker } from './json-worker.js';
@@ -41,6 +41,7 @@ export interface AttemptJsonSink {
 export class JsonReportWriter implements AttemptJsonSink {
   private readonly out: JsonOut;
   private count = 0;
+  private readonly row = new AttemptRow();
 
   /** `write` gets strings or byte chunks (UTF-8), each once, in order. */
   constructor(write: ChunkSink) {
@@ -51,7 +52,14 @@ export class JsonReportWriter implements AttemptJsonSink {
   /** An attempt, written straight from the engine's state (see writeAttemptJson). */
   attemptFrom(a: Attempt, server: ServerText, serverTtl: number, start: string, ff: FrameFiles): void {
     this.out.ascii(this.count++ ? ',\n' : '\n');
-    writeAttemptJson(this.out, a, server, serverTtl, start, ff, connFields(a));
+    const r = this.row;
+    r.a = a;
+    r.c = connFields(a);
+    r.server = server;
+    r.serverTtl = serverTtl;
+    r.start = start;
+    r.ff = ff;
+    writeAttemptJson(this.out, r.prepare());
   }
 
   end(endpoints: EndpointReport[], summary: Summary): void {

@@ -7,7 +7,7 @@
  */
 import { writeSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { writeAttemptJson, type FrameFiles, type ServerText } from './attempt-json.js';
+import { AttemptRow, writeAttemptJson, type FrameFiles, type ServerText } from './fields.js';
 import { UnpackedAttempt } from './attempt-record.js';
 import { JsonOut } from './json-out.js';
 
@@ -52,6 +52,9 @@ if (port) {
   };
   const servers = new Map<number, ServerText>();
   const a = new UnpackedAttempt();
+  const row = new AttemptRow();
+  row.a = a;
+  row.c = a;
   const pos = { n: 0, t: 0 };
   const out = new JsonOut((c) => writeAll(typeof c === 'string' ? Buffer.from(c) : c), 1 << 16, true);
   let count = 0;
@@ -75,7 +78,11 @@ if (port) {
         out.ascii(count++ ? ',\n' : '\n');
         const server = servers.get(a.serverId)!;
         a.server = server;
-        writeAttemptJson(out, a, server, a.serverTtl, a.start, ff, a);
+        row.server = server;
+        row.serverTtl = a.serverTtl;
+        row.start = a.start;
+        row.ff = ff;
+        writeAttemptJson(out, row.prepare());
       }
       out.drain();
     } catch (e) {
