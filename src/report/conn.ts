@@ -1,7 +1,7 @@
 /**
  * An attempt's timing, packet counts and Zeek view (end, durationMs, origPkts ... respIpBytes,
  * zeek {uid, connState, history, duration}) in the one form every writer reads: the report
- * object (attempt.ts), the JSON bytes (attempt-json.ts) and the worker's packed records
+ * object and the JSON bytes (both from fields.ts) and the worker's packed records
  * (attempt-record.ts) all take them from `connFields`, so the three stay the same.
  */
 import type { Attempt } from '../handshake/attempt.js';

@@ -15,7 +15,7 @@ export function endpointKey(ip: string, port: number, vlans: readonly number[] |
   const ep = endpointToString(ip, port);
   return vlans?.length ? `${ep} vlan ${vlans.join('.')}` : ep;
 }
-import type { AttemptReport, DiagnosisCode, EndpointReport } from './model.js';
+import type { DiagnosisCode, EndpointReport } from './model.js';
 
 const MAX_RUNS = 64;
 const MAX_SENDERS = 8;
@@ -43,23 +43,6 @@ export class EndpointAggregate {
 
   constructor(readonly ip: string, readonly port: number, readonly vlans: readonly number[] = []) {}
 
-  add(a: AttemptReport): void {
-    this.attempts++;
-    this.counts[verdictIndex(a.verdict)]++;
-    if (!this.first) this.first = a.start;
-    this.last = a.start;
-    if (a.verdict === 'established' || a.verdict === 'refused') {
-      const up = a.verdict === 'established';
-      const r = this.runs[this.runs.length - 1];
-      if (r && r.up === up) { r.last = a.start; r.n++; } else if (this.runs.length < MAX_RUNS) this.runs.push({ up, first: a.start, last: a.start, n: 1 });
-      else this.runsTruncated = true;
-    }
-    if (a.icmp && a.verdict === 'rejected' && this.rejectSenders.size < MAX_SENDERS) this.rejectSenders.set(a.icmp.sender, { name: a.icmp.name, own: a.icmp.senderIsServer });
-    if (a.icmp && a.verdict === 'unreachable' && this.unreachSenders.size < MAX_SENDERS) this.unreachSenders.set(a.icmp.sender, a.icmp.name);
-    if (a.verdict === 'forged-reset' && this.forgedHops === null && a.hops.rst !== undefined && a.hops.server !== undefined) this.forgedHops = a.hops.server - a.hops.rst;
-    this.countFlags(a.verdict, a.flags);
-  }
-
   private countFlags(v: Verdict, flags: readonly string[]): void {
     if (v === 'established' && flags.includes('backlog-drop')) this.delayedEstablished++;
     if (v === 'rejected' && flags.includes('icmp-rate-limited')) this.rateLimited++;
@@ -67,8 +50,8 @@ export class EndpointAggregate {
   }
 
   /**
-   * `add(attemptReport(a, file, serverTtl))` from the engine's attempt, without building the
-   * report: `start` is its ISO start time. Only what the aggregate keeps is computed.
+   * One attempt into the aggregate, read from the engine's attempt without building its report:
+   * `start` is its ISO start time. Only what the aggregate keeps is computed.
    */
   addAttempt(a: Attempt, start: string, serverTtl: number): void {
     const v = a.verdict;
@@ -97,16 +80,8 @@ export class EndpointAggregate {
 export class EndpointTable {
   private readonly map = new Map<unknown, EndpointAggregate>();
 
-  /** `key` identifies the endpoint when the caller has an object for it (saves building a string). */
-  add(a: AttemptReport, key: unknown = endpointKey(a.server.ip, a.server.port, a.vlan)): void {
-    let e = this.map.get(key);
-    if (!e) this.map.set(key, (e = new EndpointAggregate(a.server.ip, a.server.port, a.vlan)));
-    e.add(a);
-  }
-
   /**
-   * The aggregate of an engine attempt's server endpoint, created on first use (the same one
-   * `add` uses for its report). Its `ip` is the server address as text, made once per endpoint.
+   * The aggregate of an engine attempt's server endpoint, created on first use. Its `ip` is the server address as text, made once per endpoint.
    */
   of(a: Attempt): EndpointAggregate {
     const entry = a.endpoint;
@@ -123,12 +98,6 @@ export class EndpointTable {
     const all = [...this.map.values()].filter((e) => e.attempts > 0);
     return all.map((e) => endpointReport(e, all));
   }
-}
-
-export function buildEndpoints(attempts: AttemptReport[]): EndpointReport[] {
-  const t = new EndpointTable();
-  for (const a of attempts) t.add(a);
-  return t.reports();
 }
 
 function endpointReport(g: EndpointAggregate, all: EndpointAggregate[]): EndpointReport {
