@@ -339,7 +339,7 @@ export class Analysis {
       if (a !== SKIPPED) {
         // Wait for late retransmissions, unless a flood of attempts would make the wait costly.
         // New evidence under review (a late SYN-ACK waiting for its ACK) is part of the final verdict too.
-        if (!final && a.index >= 0 && this.pendingCount < MAX_PENDING && (now - this.ringAt[i] < this.hold || a.needsReview || stillTrying(a, now))) return;
+        if (!final && this.engine.holds(a) && this.pendingCount < MAX_PENDING && (now - this.ringAt[i] < this.hold || a.needsReview || stillTrying(a, now))) return;
         this.finalReport(a);
       }
       this.ring[i] = undefined;

@@ -9,18 +9,17 @@
 import { TcpFlag } from '../decode/constants.js';
 import type { DecodedPacket } from '../decode/decoder.js';
 import { Stop } from '../decode/status.js';
-import { DeadlineHeap } from '../flow/deadlines.js';
 import { FlowKey, FlowTable } from '../flow/table.js';
 import { seqAdd, seqGe, seqGt } from '../util/seq.js';
 import { ackCompletes, ackProvesSynAck, acksSyn, icmpQuotesSyn, isCopy, isRstCopy, rstAnswersSyn, rstAnswersSynAck, rstInWindow, SYN_COPY_WINDOW, SYNACK_COPY_WINDOW } from './accept.js';
-import { Attempt, AttemptPool, AttemptQueue, pushFrame } from './attempt.js';
+import { Attempt, pushFrame } from './attempt.js';
 import { noteEnd, trackTcp } from './conn-track.js';
-import { Queued, requeue, type EndpointEntry } from './evidence.js';
+import { Queued, setQueued, type EndpointEntry } from './evidence.js';
+import { AttemptStore, type Decider } from './lifecycle.js';
 import { ServerBaselines } from './hosts.js';
 import { classify } from '../verdict/classify.js';
 import { icmpMeaning } from '../model/icmp-names.js';
-import { isSynOnly, onlySyns, ParkedSyns } from './parked.js';
-import { SETTLED_CLIENT_FIN, SETTLED_RST, SETTLED_SERVER_FIN, SettledFlows } from './settled.js';
+import { SETTLED_CLIENT_FIN, SETTLED_RST, SETTLED_SERVER_FIN } from './settled.js';
 import type { Verdict } from '../model/verdict.js';
 
 export interface EngineOptions {
@@ -53,8 +52,6 @@ export interface EngineEvents {
   between?(): void;
 }
 
-/** Seconds a closed connection's state stays to recognise its last packets. */
-const CLOSED_LINGER = 5;
 /** A SYN-ACK repeated sooner than this after the first is no retransmission by the server's timer (Linux: 1 s). */
 const SYNACK_TIMER_MIN = 0.5;
 /** A SYN repeated this long after a captured SYN-ACK means the SYN-ACK was lost on its way. */
@@ -90,20 +87,7 @@ export class HandshakeEngine {
   private readonly grace: number;
   private readonly retain: number;
   readonly maxAttempts: number;
-  private readonly attempts = new FlowTable<Attempt>();
   private readonly mid = new FlowTable<MidFlow>();
-  private readonly heap = new DeadlineHeap<Attempt>();
-  private readonly parked: ParkedSyns;
-  /** Unanswered attempts decided and reported, in compact form until their quiet time ends. */
-  private readonly quiet: ParkedSyns;
-  /** Both compact stores, in the order they are searched. */
-  private readonly compact: readonly ParkedSyns[];
-  private compactReversed = false;
-  private readonly settled = new SettledFlows();
-  private readonly pool = new AttemptPool();
-  private readonly parkAbove: number;
-  /** Attempts in creation order, candidates for parking (see parkOldSynOnly). */
-  private readonly young = new AttemptQueue();
   private nextSeq = 0;
   /** Monotonic capture clock (timestamps that go backwards do not move it back). */
   now = 0;
@@ -126,11 +110,17 @@ export class HandshakeEngine {
     this.retain = Math.max(opts.retain ?? 150, this.timeout * 2);
     // A bound on memory under a SYN flood (roughly 1 KB per attempt waiting for its verdict).
     this.maxAttempts = opts.maxAttempts ?? 100_000;
-    this.parked = new ParkedSyns(8 * this.maxAttempts);
-    this.quiet = new ParkedSyns(8 * this.maxAttempts);
-    this.compact = [this.parked, this.quiet];
-    this.parkAbove = opts.parkAbove ?? 10_000;
+    this.store = new AttemptStore(this.decider, this.stats, this.retain, this.maxAttempts, opts.parkAbove ?? 10_000);
   }
+
+  /** Where attempts live and for how long (see lifecycle.ts). */
+  private readonly store: AttemptStore;
+  /** What the store asks of the engine. */
+  private readonly decider: Decider = {
+    review: (a, final) => this.review(a, final),
+    decide: (a, final) => this.decide(a, final),
+    between: () => this.events.between?.(),
+  };
 
   /** Moves the capture clock to `t`, deciding and dropping attempts whose time has come. */
   advance(t: number): void {
@@ -142,172 +132,34 @@ export class HandshakeEngine {
       return;
     }
     this.now = t;
-    if (this.settled.size) this.settled.expire(t, CLOSED_LINGER, this.retain);
-    const heap = this.heap;
-    for (;;) {
-      const when = heap.peekTime();
-      const p = this.parked.size ? this.parked.oldest() : -1;
-      if (p >= 0 && this.parked.deadline(p) <= t && this.parked.deadline(p) < when) {
-        this.wakeParked(p);
-        this.events.between?.();
-        continue;
-      }
-      const q = this.quiet.size ? this.quiet.oldest() : -1;
-      if (q >= 0 && this.quiet.deadline(q) <= t) { this.quiet.discard(q); continue; }
-      if (when > t) return;
-      const a = heap.pop()!;
-      if (a.wakeAt > t) { heap.set(a, a.wakeAt); continue; } // its deadline moved later
-      this.wake(a, false);
-      this.events.between?.();
-    }
-  }
-
-  /** A parked attempt's timeout has passed: it is decided as a full attempt would be. */
-  private wakeParked(p: number): void {
-    const a = this.parked.unpark(this.pool.take(), p);
-    if (!this.decide(a, false)) this.decide(a, true);
-    // It lingers like any decided attempt if the table has room; under a flood it is let go.
-    const dropAt = a.lastT + this.linger(a);
-    // (It must linger: a late retransmission of its SYN is not a new attempt.)
-    if (this.attempts.size < this.maxAttempts && dropAt > this.now) {
-      this.attempts.insert(a);
-      this.schedule(a, dropAt);
-    } else {
-      if (dropAt > this.now) this.stats.forgotten++;
-      this.release(a);
-    }
-  }
-
-  /** The attempt of this tuple, full or parked (a parked one becomes full again). */
-  private findAttempt(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number): Attempt | undefined {
-    return this.attempts.find(version, cli, cport, srv, sport, this.vlan) ?? this.fromCompact(false, version, cli, cport, srv, sport);
+    this.store.advance(t);
   }
 
   /**
-   * The attempt of this tuple in a compact store (parked, then quiet), made full again. `either`:
-   * whichever side sent the packet, and `compactReversed` says whether it was the server.
+   * A wake-up came: decide, or review a decision new evidence may change. False when the attempt
+   * waits for more (it is scheduled again, a grace later).
    */
-  private fromCompact(either: boolean, version: number, a: ArrayLike<number>, aport: number, b: ArrayLike<number>, bport: number): Attempt | undefined {
-    for (const store of this.compact) {
-      if (store.size === 0) continue;
-      const slot = either ? store.findEither(version, a, aport, b, bport, this.vlan) : store.find(version, a, aport, b, bport, this.vlan);
-      if (slot < 0) continue;
-      this.compactReversed = either && store.reversed;
-      return this.restore(store, slot);
-    }
-    return undefined;
-  }
-
-  private restore(store: ParkedSyns, p: number): Attempt {
-    const deadline = store.deadline(p);
-    const a = store.unpark(this.pool.take(), p);
-    this.attempts.insert(a);
-    this.schedule(a, deadline);
-    return a;
-  }
-
-  /**
-   * Most packets move an attempt's deadline later; the queue is only told when it moves earlier.
-   * A wake-up that comes before `wakeAt` is queued again for then (see advance): one move
-   * instead of one per packet, in a queue whose arrays are cold by the time the next packet comes.
-   */
-  private schedule(a: Attempt, t: number): void {
-    a.wakeAt = t;
-    if (t < this.heap.timeOf(a)) this.heap.set(a, t);
-  }
-
-  private wake(a: Attempt, final: boolean): void {
+  private review(a: Attempt, final: boolean): boolean {
     if (!a.decided || a.needsReview) {
       if (!this.decide(a, final)) {
         const next = this.now + this.grace;
         // Times so large that adding the grace changes nothing (a corrupt timestamp) must not loop.
-        if (next > this.now) { this.schedule(a, next); return; }
+        if (next > this.now) { this.store.schedule(a, next); return false; }
         this.decide(a, true);
       }
       a.needsReview = false;
     }
-    if (final) return;
-    const dropAt = a.lastT + this.linger(a);
-    if (this.now >= dropAt) { this.drop(a); return; }
-    if (this.settles(a)) { this.settle(a); return; }
-    this.schedule(a, dropAt);
+    return true;
   }
 
-  /**
-   * The consumer has made the attempt's final report. If no later packet can change it
-   * (established, and the server took the connection), its full state goes now.
-   */
+  /** The consumer has made the attempt's final report (see AttemptStore.reported). */
   reported(a: Attempt): void {
-    a.reported = true;
-    if (a.index >= 0 && this.settles(a)) this.settle(a);
-    else if (a.index >= 0) this.parkQuiet(a);
-    else if (a.released) this.pool.give(a);
+    this.store.reported(a);
   }
 
-  /**
-   * An unanswered attempt, decided and reported, waits for late retransmissions in compact form
-   * if the table is busy and the quiet store can take it in its deadline order.
-   */
-  private parkQuiet(a: Attempt): void {
-    if (this.attempts.size <= this.parkAbove || !a.decided || a.needsReview || !onlySyns(a) || this.quiet.size >= this.quiet.limit) return;
-    const until = a.lastT + this.linger(a);
-    if (!this.quiet.accepts(until)) return;
-    this.attempts.remove(a);
-    this.heap.remove(a);
-    this.quiet.park(a, until);
-    this.stats.quieted++;
-    this.pool.give(a);
-  }
-
-  private settles(a: Attempt): boolean {
-    return a.reported && a.decided && !a.needsReview && a.verdict === 'established' && (a.srvAckedDataFrame > 0 || a.srvDataFrame > 0);
-  }
-
-  private settle(a: Attempt): void {
-    // The settled record takes over the attempt's place in its endpoint's queues.
-    this.settled.add(a, this.now);
-    a.queued = Queued.NONE;
-    this.drop(a);
-  }
-
-  /** Moves the attempt in its endpoint's queue counters (see EndpointEntry.queued). */
-  private setQueued(a: Attempt, q: number): void {
-    if (a.queued === q) return;
-    if (a.endpoint) requeue(a.endpoint, a.queued, q, this.now);
-    a.queued = q;
-  }
-
-  /**
-   * How long a decided attempt stays in the table after its last packet, to recognise its late
-   * packets (retransmissions, final ACKs) instead of counting them as midstream flows. A closed
-   * connection or a refused attempt sees nothing more after a few seconds; a client still
-   * retransmitting its SYN waits about twice its last back-off; an open connection waits long.
-   */
-  private linger(a: Attempt): number {
-    const UNANSWERED = 30;
-    if (a.rstT >= 0 || a.cliRstT >= 0 || (a.cliFinFrame && a.srvFinFrame)) return CLOSED_LINGER;
-    if (a.verdict === 'refused' || a.verdict === 'rejected' || a.verdict === 'aborted') return CLOSED_LINGER;
-    // Unanswered: wait for the next retransmission, which comes after about twice the last gap.
-    if (a.synAckT < 0) return Math.min(this.retain, Math.max(UNANSWERED, 2.5 * (a.lastSynT - a.prevSynT)));
-    return this.retain;
-  }
-
-  /** A decided connection that closes needs its state only a little longer. */
-  private closing(a: Attempt): void {
-    if (a.decided && !a.needsReview) this.schedule(a, a.lastT + this.linger(a));
-  }
-
-  private drop(a: Attempt): void {
-    this.attempts.remove(a);
-    this.release(a);
-  }
-
-  /** The engine forgets the attempt (it is in no table); reported ones are reused. */
-  private release(a: Attempt): void {
-    this.heap.remove(a);
-    this.setQueued(a, Queued.NONE);
-    a.released = true;
-    if (a.reported) this.pool.give(a);
+  /** Whether the attempt is still held, so that later packets can revise it. */
+  holds(a: Attempt): boolean {
+    return this.store.holds(a);
   }
 
   private decide(a: Attempt, final: boolean): boolean {
@@ -326,7 +178,7 @@ export class HandshakeEngine {
     a.frames = d.frames;
     if (d.rule === 'rate-limited' && a.endpoint) this.copyReject(a, a.endpoint);
     // The client gave up on a SYN-ACK (or the capture ended): the server's request leaves its queue count.
-    if (a.queued === Queued.SYN_RCVD && (d.verdict === 'aborted' || d.verdict === 'incomplete')) this.setQueued(a, Queued.NONE);
+    if (a.queued === Queued.SYN_RCVD && (d.verdict === 'aborted' || d.verdict === 'incomplete')) setQueued(a, Queued.NONE, this.now);
     if (previous === null) this.events.decided(a, null);
     else if (previous !== d.verdict) {
       a.revised = true;
@@ -383,12 +235,8 @@ export class HandshakeEngine {
     }
     if (syn && rst) { this.stats.oddSyn++; this.midstreamPacket(p, m); return; }
     // One probe finds the attempt whichever side sent the packet.
-    let a = this.attempts.findEither(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport, this.vlan);
-    let reversed = this.attempts.reversed;
-    if (!a) {
-      a = this.fromCompact(true, ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
-      reversed = this.compactReversed;
-    }
+    const a = this.store.findEither(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport, this.vlan);
+    const reversed = this.store.reversed;
     if (!a && this.settledPacket(p, m)) return;
     if (!a) {
       if (!rst) this.servers.learnHost(p, m.ifKey, this.vlan);
@@ -411,17 +259,17 @@ export class HandshakeEngine {
   private settledPacket(p: DecodedPacket, m: PacketMeta): boolean {
     const ip = p.ip;
     const tcp = p.tcp;
-    const s = this.settled.findEither(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport, this.vlan);
+    const s = this.store.settled.findEither(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport, this.vlan);
     if (!s) return false;
-    const fromServer = this.settled.reversed;
+    const fromServer = this.store.settled.reversed;
     const f = tcp.flags;
     s.lastT = m.t;
     if (fromServer) this.stats.serverPackets++;
     // The application took the connection up (it answered), or the connection is gone.
-    if (s.queued !== Queued.NONE && ((f & TcpFlag.RST) || (fromServer && ((f & TcpFlag.FIN) || (tcp.have >= 20 && tcp.payloadLen > 0))))) this.settled.dequeue(s, m.t);
-    if (f & TcpFlag.RST) this.settled.close(s, SETTLED_RST);
+    if (s.queued !== Queued.NONE && ((f & TcpFlag.RST) || (fromServer && ((f & TcpFlag.FIN) || (tcp.have >= 20 && tcp.payloadLen > 0))))) this.store.settled.dequeue(s, m.t);
+    if (f & TcpFlag.RST) this.store.settled.close(s, SETTLED_RST);
     else {
-      if (f & TcpFlag.FIN) this.settled.close(s, fromServer ? SETTLED_SERVER_FIN : SETTLED_CLIENT_FIN);
+      if (f & TcpFlag.FIN) this.store.settled.close(s, fromServer ? SETTLED_SERVER_FIN : SETTLED_CLIENT_FIN);
       if (fromServer) {
         if (m.ifKey === s.ifKey && s.host) s.host.add(ip.ttl, ip.version, ip.flowLabel);
         else this.servers.learnHost(p, m.ifKey, this.vlan);
@@ -433,7 +281,7 @@ export class HandshakeEngine {
   private clientSyn(p: DecodedPacket, m: PacketMeta, cut: boolean): void {
     const ip = p.ip;
     const tcp = p.tcp;
-    let a = this.findAttempt(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport);
+    let a = this.store.find(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport, this.vlan);
     if (a && a.isn === tcp.seq) {
       trackTcp(a, true, p, m.tsSec, m.tsNsec);
       // The same SYN captured again (on another interface, or twice on one) is not a retransmission.
@@ -457,20 +305,20 @@ export class HandshakeEngine {
       return;
     }
     let reuse = false;
-    const settled = a ? undefined : this.settled.find(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport, this.vlan);
+    const settled = a ? undefined : this.store.settled.find(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport, this.vlan);
     if (settled) {
       // Its SYN again (a late retransmission) changes nothing; a new ISN is a new attempt.
       if (settled.isn === tcp.seq) { settled.lastT = m.t; return; }
-      this.settled.remove(settled, m.t);
+      this.store.settled.remove(settled, m.t);
       reuse = true;
     }
     if (a) {
       // Same 4-tuple, new ISN: the old attempt is over, whatever it was waiting for.
-      if (!a.decided) this.wakeFinal(a);
-      this.drop(a);
+      if (!a.decided) this.decide(a, true);
+      this.store.drop(a);
       reuse = true;
     }
-    a = this.pool.take();
+    a = this.store.create();
     a.setKey(ip.version, ip.src, tcp.sport, ip.dst, tcp.dport, this.vlan);
     a.seq = this.nextSeq++;
     a.file = m.file;
@@ -486,16 +334,11 @@ export class HandshakeEngine {
     a.synFrames = [m.frame]; // (a literal has room for exactly one: most attempts have one SYN)
     a.addHistory('S');
     trackTcp(a, true, p, m.tsSec, m.tsNsec);
-    this.attempts.insert(a);
     this.attemptCount++;
     this.servers.link(a, ip.dst);
     // Decide a little after the timeout: a router's host-unreachable comes after its own ~3 s of ARP.
-    this.schedule(a, m.t + this.timeout + 2 * this.grace);
+    this.store.admit(a, m.t + this.timeout + 2 * this.grace);
     if (this.mid.size) this.adoptEarlySynAck(a, ip.src, ip.dst);
-    this.young.push(a, a.seq);
-    if (this.attempts.size > this.maxAttempts) this.evictOne();
-    // Also keeps the queue short when nothing is parked: settled entries leave its front.
-    this.parkOldSynOnly();
   }
 
   /** A SYN-ACK captured before its SYN (reordered capture) completes the attempt after all. */
@@ -518,80 +361,9 @@ export class HandshakeEngine {
       a.aliveAtAnswer = ep.synAcks;
       a.aliveFrame = ep.lastSynAckFrame;
       ep.addSynAck(mf.synAckT, mf.synAckFrame);
-      this.setQueued(a, Queued.SYN_RCVD);
+      setQueued(a, Queued.SYN_RCVD, this.now);
     }
-    this.schedule(a, this.now + this.timeout);
-  }
-
-  /**
-   * Past `parkAbove` full attempts, unanswered ones are parked oldest first, before the hard limit:
-   * the compact form costs a fifth of the memory and nothing in the verdicts. Candidates come from
-   * a queue in creation order (which is their deadline order), so each attempt is looked at once.
-   */
-  private parkOldSynOnly(): void {
-    for (let n = 0; n < 8; n++) {
-      const a = this.young.peek();
-      if (!a) return;
-      if (a.index < 0 || !isSynOnly(a)) { this.young.pop(); continue; } // answered, decided or gone
-      // Most answers come within 0.2 s (then there is nothing to restore), unless attempts pile up faster.
-      if (this.attempts.size <= this.parkAbove || (this.now - a.t0 < 0.2 && this.attempts.size <= 2 * this.parkAbove)) return;
-      if (!this.parked.accepts(a.wakeAt) || this.parked.size >= this.parked.limit) return;
-      this.young.pop();
-      this.park(a);
-    }
-  }
-
-  private park(a: Attempt): void {
-    this.attempts.remove(a);
-    this.heap.remove(a);
-    if (this.parked.size >= this.parked.limit) this.evictParked();
-    this.parked.park(a, a.wakeAt);
-    this.stats.parked++;
-    this.pool.give(a);
-  }
-
-  /**
-   * Under a SYN flood the table would grow without bound. The attempts due soonest make room: a
-   * SYN-only one is parked (nothing is lost), a decided and reported one is forgotten a little
-   * early. One still waiting for its verdict or its report is passed over; only when those fill
-   * twice the limit is the oldest of them decided early (or forgotten before its report).
-   */
-  private evictOne(): void {
-    const passed: Attempt[] = [];
-    while (this.attempts.size > this.maxAttempts && this.heap.size > 0 && passed.length < 64) {
-      const a = this.heap.pop()!;
-      // (A SYN-only attempt restored from the compact store and due before the newest parked one
-      // stays full: the store decides in the order it parks.)
-      if (isSynOnly(a) && this.parked.accepts(a.wakeAt)) {
-        this.park(a);
-      } else if (a.decided && !a.needsReview && (a.reported || this.attempts.size > 2 * this.maxAttempts)) {
-        // Reported already: later packets could only have made a revision.
-        this.stats.forgotten++;
-        this.drop(a);
-      } else if (this.attempts.size > 2 * this.maxAttempts) {
-        this.stats.evicted++;
-        this.wakeFinal(a);
-        this.drop(a);
-      } else {
-        passed.push(a);
-      }
-    }
-    for (const a of passed) this.schedule(a, a.wakeAt);
-  }
-
-  /** The compact store is full too: its oldest attempt is decided with what is known. */
-  private evictParked(): void {
-    const p = this.parked.oldest();
-    if (p < 0) return;
-    const a = this.parked.unpark(this.pool.take(), p);
-    this.stats.evicted++;
-    this.wakeFinal(a);
-    this.release(a);
-  }
-
-  /** Decides now with what is known (the attempt will see no more packets). */
-  private wakeFinal(a: Attempt): void {
-    this.decide(a, true);
+    this.store.schedule(a, this.now + this.timeout);
   }
 
   private clientPacket(a: Attempt, p: DecodedPacket, m: PacketMeta, cut: boolean): void {
@@ -601,10 +373,10 @@ export class HandshakeEngine {
     if (cut) a.truncated = true;
     if (f & TcpFlag.RST) {
       if (a.cliRstT < 0) { a.cliRstT = m.t; a.cliRstFrame = m.frame; }
-      this.setQueued(a, Queued.NONE);
+      setQueued(a, Queued.NONE, this.now);
       a.addHistory('R');
       if (a.ackT < 0) this.reconsider(a, m.t);
-      else this.closing(a);
+      else this.store.closing(a);
       return;
     }
     // An ACK from a client still waiting for its SYN-ACK proves one this capture does not hold.
@@ -623,8 +395,8 @@ export class HandshakeEngine {
         if (a.synAckCount > 1 && !a.oneSided) ep.mark?.noteLoss(m.t, a.synAckRetxFrame);
       }
       // (Without the server's direction nobody can tell whether it was served: it counts in no queue.)
-      if (a.srvDataFrame === 0 && a.srvFinFrame === 0 && !a.oneSided) this.setQueued(a, Queued.UNSERVED);
-      this.schedule(a, m.t + this.timeout);
+      if (a.srvDataFrame === 0 && a.srvFinFrame === 0 && !a.oneSided) setQueued(a, Queued.UNSERVED, this.now);
+      this.store.schedule(a, m.t + this.timeout);
     }
     if (tcp.have >= 20 && tcp.payloadLen > 0) {
       const next = seqAdd(tcp.seq, tcp.payloadLen);
@@ -641,7 +413,7 @@ export class HandshakeEngine {
       if (!a.cliFinFrame) { a.cliFinFrame = m.frame; a.cliFinT = m.t; } else if (a.srvAckedDataFrame === 0 && m.ifKey === a.ifKey) a.cliFinRetx++;
       a.addHistory('F');
       if (a.ackT < 0) this.reconsider(a, m.t);
-      else this.closing(a);
+      else this.store.closing(a);
     }
   }
 
@@ -672,7 +444,7 @@ export class HandshakeEngine {
   /** Attempts to `a`'s server host decided without any answer: classify them again (bounded by the table). */
   private reviewUnanswered(a: Attempt): void {
     const global = this.stats.serverPackets === 0 && this.stats.inferredSynAck === 1;
-    for (const b of this.attempts.values()) {
+    for (const b of this.store.values()) {
       if (b === a || !b.decided || b.synAckT >= 0 || b.rstT >= 0 || b.icmpT >= 0) continue;
       if (!global && (b.version !== a.version || b.s0 !== a.s0 || b.s1 !== a.s1 || b.s2 !== a.s2 || b.s3 !== a.s3)) continue;
       this.reconsider(b, this.now);
@@ -733,7 +505,7 @@ export class HandshakeEngine {
           a.aliveAtAnswer = ep.synAcks;
           a.aliveFrame = ep.lastSynAckFrame;
           ep.addSynAck(m.t, m.frame);
-          if (a.ackT < 0 && a.rstT < 0) this.setQueued(a, Queued.SYN_RCVD);
+          if (a.ackT < 0 && a.rstT < 0) setQueued(a, Queued.SYN_RCVD, this.now);
         }
         this.reconsider(a, a.rstT >= 0 ? m.t : m.t + this.timeout);
       } else if (tcp.seq === a.serverIsn) {
@@ -767,7 +539,7 @@ export class HandshakeEngine {
       if (seqGt(next, a.srvNextSeq)) a.srvNextSeq = next;
       // The server's data again (more than a keep-alive byte): lost on the path.
       else if (tcp.payloadLen > 1 && m.ifKey === a.synAckIfKey) a.endpoint?.mark?.noteLoss(m.t, m.frame);
-      this.setQueued(a, Queued.NONE);
+      setQueued(a, Queued.NONE, this.now);
       a.addHistory('d');
     }
     if (f & TcpFlag.FIN) {
@@ -775,13 +547,13 @@ export class HandshakeEngine {
       // The FIN takes a sequence number: a RST after it carries the next one.
       const next = seqAdd(tcp.seq, (tcp.have >= 20 ? tcp.payloadLen : 0) + 1);
       if (seqGt(next, a.srvNextSeq)) a.srvNextSeq = next;
-      this.setQueued(a, Queued.NONE);
+      setQueued(a, Queued.NONE, this.now);
       a.addHistory('f');
-      this.closing(a);
+      this.store.closing(a);
     }
     // The server took the connection up: decide again (flags such as data-unacked change too).
     if ((a.srvAckedDataFrame || a.srvDataFrame) && (!a.decided || a.verdict !== 'established' || untaken)) this.reconsider(a, m.t);
-    else if (this.settles(a)) this.settle(a);
+    else this.store.settleIfFinal(a);
   }
 
   /**
@@ -797,7 +569,7 @@ export class HandshakeEngine {
 
   private takeRst(a: Attempt, p: DecodedPacket, m: PacketMeta, afterAck: boolean): void {
     a.rstT = a.lastRstT = m.t;
-    this.setQueued(a, Queued.NONE);
+    setQueued(a, Queued.NONE, this.now);
     a.rstFrame = m.frame;
     a.rstTtl = p.ip.ttl;
     a.rstIfKey = m.ifKey;
@@ -814,16 +586,16 @@ export class HandshakeEngine {
    */
   private reconsider(a: Attempt, t: number): void {
     if (a.decided) a.needsReview = true;
-    this.schedule(a, t);
+    this.store.schedule(a, t);
   }
 
   private icmp(p: DecodedPacket, m: PacketMeta): void {
     const q = p.quotedIp;
     const qt = p.quotedTcp;
     if (q.proto !== 6) return;
-    const a = this.findAttempt(q.version, q.src, qt.sport, q.dst, qt.dport);
+    const a = this.store.find(q.version, q.src, qt.sport, q.dst, qt.dport, this.vlan);
     if (!a) {
-      const s = this.settled.find(q.version, q.src, qt.sport, q.dst, qt.dport, this.vlan);
+      const s = this.store.settled.find(q.version, q.src, qt.sport, q.dst, qt.dport, this.vlan);
       if (!s || !icmpQuotesSyn(qt.seq, s.isn)) this.stats.icmpUnmatched++;
       return;
     }
@@ -841,10 +613,10 @@ export class HandshakeEngine {
     const q = p.quotedIp;
     const qt = p.quotedTcp;
     let a: Attempt | undefined;
-    if (qt.have >= 4) a = this.findAttempt(q.version, q.src, qt.sport, q.dst, qt.dport);
+    if (qt.have >= 4) a = this.store.find(q.version, q.src, qt.sport, q.dst, qt.dport, this.vlan);
     else {
       // Only the client port: a client may use one port towards several server ports at once.
-      for (const b of this.attempts.values()) {
+      for (const b of this.store.values()) {
         if (b.cport !== qt.sport || b.version !== q.version || b.vlan !== this.vlan || b.c0 !== q.src[0] || b.s0 !== q.dst[0]) continue;
         if (b.version === 6 && (b.c1 !== q.src[1] || b.c2 !== q.src[2] || b.c3 !== q.src[3] || b.s1 !== q.dst[1] || b.s2 !== q.dst[2] || b.s3 !== q.dst[3])) continue;
         if (b.synAckT >= 0 || b.rstT >= 0 || b.icmpT >= 0) continue;
@@ -916,12 +688,12 @@ export class HandshakeEngine {
 
   /** Most attempts held in compact form at once. */
   get maxParked(): number {
-    return this.parked.limit;
+    return this.store.maxParked;
   }
 
-  /** Attempts held now: full, parked (compact, unanswered), quiet (compact, decided) and settled (compact, established). */
+  /** Attempts held now, by form (see AttemptStore.held). */
   held(): { attempts: number; parked: number; quiet: number; settled: number } {
-    return { attempts: this.attempts.size, parked: this.parked.size, quiet: this.quiet.size, settled: this.settled.size };
+    return this.store.held();
   }
 
   /** Most common TTL of the attempt's server host on the attempt's interface, or -1. */
@@ -929,32 +701,8 @@ export class HandshakeEngine {
     return a.host ? a.host.bestTtl() : -1;
   }
 
-  /**
-   * The capture has ended: decide every attempt still waiting, in creation order. Parked ones
-   * become full attempts one at a time and are let go at once; `step` is called after each
-   * decision so the caller can report (and so free) them as it goes: a flood may leave hundreds
-   * of thousands parked.
-   */
+  /** The capture has ended: every attempt still waiting is decided (see AttemptStore.finish). */
   finish(step?: () => void): void {
-    const full: Attempt[] = [];
-    for (const a of this.attempts.values()) if (!a.decided || a.needsReview) full.push(a);
-    full.sort((x, y) => x.seq - y.seq);
-    const parked = this.parked.slots();
-    parked.sort((x, y) => this.parked.seqOf(x) - this.parked.seqOf(y));
-    let i = 0;
-    let j = 0;
-    while (i < full.length || j < parked.length) {
-      let a: Attempt;
-      if (j < parked.length && (i === full.length || this.parked.seqOf(parked[j]) < full[i].seq)) {
-        a = this.parked.unpark(this.pool.take(), parked[j++]);
-        this.decide(a, true);
-        this.release(a);
-      } else {
-        a = full[i++];
-        this.decide(a, true);
-        a.needsReview = false;
-      }
-      step?.();
-    }
+    this.store.finish(step);
   }
 }

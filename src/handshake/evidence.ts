@@ -147,3 +147,10 @@ export function requeue(ep: EndpointEntry, from: number, to: number, t: number):
   else if (to === Queued.UNSERVED) ep.unserved++;
   if (ep.synRcvd + ep.unserved === 0) ep.idleSince = t;
 }
+
+/** Moves the attempt to queue `q` of its endpoint's counters (a Queued value), at time `t`. */
+export function setQueued(a: { queued: number; endpoint: EndpointEntry | null }, q: number, t: number): void {
+  if (a.queued === q) return;
+  if (a.endpoint) requeue(a.endpoint, a.queued, q, t);
+  a.queued = q;
+}
