@@ -75,3 +75,12 @@ test('live\'s table writes a verdict line per decision, and the tables and the c
   assert.ok(out.endsWith('capture: 9 packets captured on lo\n'));
   assert.match(verdictLine(report.attempts[0], 47, 'filtered'), /\(was filtered\) /);
 });
+
+test('--fail-on and --verdict check verdict names the same way in both commands, listing every verdict', () => {
+  const list = 'established, refused, forged-reset, rejected, unreachable, filtered, backlog-drop, aborted, incomplete';
+  for (const args of [['analyze', fixture, '--fail-on', 'refused,nope'], ['live', '-i', 'lo', '--fail-on', 'refused,nope'], ['analyze', fixture, '-w', '/tmp/x.pcapng', '--verdict', 'nope']]) {
+    const r = run(args);
+    assert.equal(r.status, 2, args.join(' '));
+    assert.equal(r.stderr, `synscope: ${args.includes('--verdict') ? '--verdict' : '--fail-on'}: "nope" is not a verdict (${list})\n`);
+  }
+});

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { globMatches } from '../capture/inputs.js';
 import { openError } from '../capture/reader.js';
 import { SynscopeError } from '../errors.js';
+import { isVerdict, VERDICTS, type Verdict } from '../model/verdict.js';
 import { parseHostPrefix } from '../util/prefix.js';
 
 export function usage(message: string): SynscopeError {
@@ -136,4 +137,24 @@ export function outputWidth(out: NodeJS.WriteStream = process.stdout): number {
   if (Number.isInteger(env) && env > 0) return env;
   if (out.isTTY && out.columns > 0) return out.columns;
   return 100;
+}
+
+/**
+ * `refused,filtered` -> verdicts, for options that name verdicts (--fail-on, --verdict); anything
+ * outside the closed set is a usage error that names it and lists the set. Empty: none, unless
+ * `required`.
+ */
+export function parseVerdictOption(text: string | undefined, option: string, required = false): Verdict[] {
+  const list = (text ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+  if (!list.length && required) throw usage(`${option} needs one or more verdicts, comma-separated (${VERDICTS.join(', ')})`);
+  for (const v of list) if (!isVerdict(v)) throw usage(`${option}: "${v}" is not a verdict (${VERDICTS.join(', ')})`);
+  return list as Verdict[];
+}
+
+/** --fail-on against the summary's counts: the line to print when some attempts have those verdicts, or null. */
+export function failOnLine(failOn: readonly Verdict[], counts: Partial<Record<Verdict, number>>): string | null {
+  const hit = failOn.filter((v) => (counts[v] ?? 0) > 0);
+  if (!hit.length) return null;
+  const n = hit.reduce((sum, v) => sum + (counts[v] ?? 0), 0);
+  return `synscope: ${n} attempt${n === 1 ? '' : 's'} with ${hit.join(', ')} (--fail-on ${failOn.join(',')})\n`;
 }

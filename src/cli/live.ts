@@ -19,14 +19,12 @@ import {
 import { PcapngWriter, PcapWriter } from '../capture/writer.js';
 import { SynscopeError } from '../errors.js';
 import { linkTypeName } from '../model/linktypes.js';
-import { isVerdict, type Verdict } from '../model/verdict.js';
 import { DEFAULT_LABELLED_ENDPOINTS, DEFAULT_PROMOTE_AFTER } from '../metrics/endpoint-labels.js';
 import type { SynscopeMetrics } from '../metrics/prometheus.js';
 import { parseListenAddress, type MetricsServer } from '../metrics/server.js';
 import type { Report } from '../report/model.js';
-import { plural } from '../report/table.js';
 import { formatHelp, formatNames, openFormat, type FormatName } from '../output/formats.js';
-import { checkHosts, checkNotFormat, collectList, outputWidth, parseGrace, parsePorts, usage } from './args.js';
+import { checkHosts, checkNotFormat, collectList, failOnLine, outputWidth, parseGrace, parsePorts, parseVerdictOption, usage } from './args.js';
 
 function fmtSec(n: number): string {
   return String(Math.round(n * 1000) / 1000);
@@ -117,14 +115,6 @@ function positiveNumber(text: string | undefined, what: string): number | undefi
   return n;
 }
 
-function parseVerdicts(s: string | undefined): Verdict[] {
-  if (!s) return [];
-  return s.split(',').map((v) => v.trim()).filter(Boolean).map((v) => {
-    if (!isVerdict(v)) throw usage(`--fail-on: "${v}" is not a verdict (established, refused, forged-reset, rejected, unreachable, filtered, backlog-drop, aborted, incomplete)`);
-    return v;
-  });
-}
-
 /** uid and primary gid of a user: /etc/passwd first, then `id` (NSS users). */
 function lookupUser(user: string): { uid: number; gid: number } {
   try {
@@ -211,7 +201,7 @@ async function runLive(filterWords: string[], o: LiveCliOptions, version: string
   checkHosts(o.host);
   const grace = parseGrace(o.answerGrace);
   checkNotFormat(o.filter);
-  const failOn = parseVerdicts(o.failOn);
+  const failOn = parseVerdictOption(o.failOn, '--fail-on');
   const dropTo = o.relinquishPrivileges ? { user: o.relinquishPrivileges, ...lookupUser(o.relinquishPrivileges) } : null;
 
   // The capture filter: the user's replaces the default (as with tcpdump); --port narrows the default.
@@ -445,15 +435,12 @@ async function runLive(filterWords: string[], o: LiveCliOptions, version: string
   flushOut();
   await metricsServer?.close();
   if (failure) throw failure;
-  if (failOn.length) {
-    // Attempts are counted, not collected (bounded memory): the summary's verdict counts decide.
-    const hitVerdicts = failOn.filter((v) => report.summary.verdicts[v]);
-    const hits = hitVerdicts.reduce((n, v) => n + (report.summary.verdicts[v] ?? 0), 0);
-    if (hits) {
-      process.stderr.write(`synscope: ${plural(hits, 'attempt')} with ${hitVerdicts.join(', ')} (--fail-on ${failOn.join(',')})\n`);
-      process.exitCode = 1;
-      return;
-    }
+  // Attempts are counted, not collected (bounded memory): the summary's verdict counts decide.
+  const failed = failOnLine(failOn, report.summary.verdicts);
+  if (failed) {
+    process.stderr.write(failed);
+    process.exitCode = 1;
+    return;
   }
   process.exitCode = 0;
 }

@@ -15,7 +15,6 @@ import { setFlagsFromString } from 'node:v8';
 import { analyze, isPipe } from '../analyze.js';
 import { expandInputSet, inputBytes } from '../capture/inputs.js';
 import { fileInfo } from '../info/info.js';
-import { isVerdict, type Verdict } from '../model/verdict.js';
 import { compareExpect, formatExpect, parseExpect } from '../report/expect.js';
 import { formatInfoText } from '../report/info-text.js';
 import { plural } from '../report/table.js';
@@ -23,9 +22,9 @@ import { jsonThreads } from '../report/json-stream.js';
 import { formatHelp, formatNames, openFormat, type FormatName } from '../output/formats.js';
 import { Progress } from './progress.js';
 import { registerLive } from './live.js';
-import { checkHosts, checkNotFormat, collectList, oneLineUsageErrors, outputWidth, parseGrace, parsePorts, splitInputs, usage } from './args.js';
+import { checkHosts, checkNotFormat, collectList, failOnLine, oneLineUsageErrors, outputWidth, parseGrace, parsePorts, parseVerdictOption, splitInputs, usage } from './args.js';
 import { makePacketFilter } from './filter-arg.js';
-import { checkRereadable, DEFAULT_EVIDENCE_VERDICTS, EvidenceSet, parseEvidenceVerdicts, writeEvidence } from '../extract/evidence.js';
+import { checkRereadable, DEFAULT_EVIDENCE_VERDICTS, EvidenceSet, writeEvidence } from '../extract/evidence.js';
 import type { CaptureInfo } from '../capture/record.js';
 import type { PacketFilter } from '../filter/filter.js';
 
@@ -105,9 +104,9 @@ export function buildProgram(): Command {
       if (files.filter((f) => f === '-').length > 1) throw new SynscopeError('ERR_USAGE', 'standard input (-) can be named only once');
       if (o.workers === '2' && o.format !== 'json') throw new SynscopeError('ERR_USAGE', `--workers 2 speeds up --format json only; leave it out with --format ${o.format}`);
       if (o.workers === '2' && o.output !== undefined) throw new SynscopeError('ERR_USAGE', '--workers 2 writes to standard output; leave out -o (redirect with > instead) or --workers 2');
-      const failOn = parseVerdictList(o.failOn);
+      const failOn = parseVerdictOption(o.failOn, '--fail-on');
       if (o.verdict !== undefined && o.write === undefined) throw new SynscopeError('ERR_USAGE', '--verdict chooses the attempts -w writes; give -w FILE.pcapng too');
-      const evidence = o.write === undefined ? null : new EvidenceSet(o.verdict === undefined ? DEFAULT_EVIDENCE_VERDICTS : parseEvidenceVerdicts(o.verdict));
+      const evidence = o.write === undefined ? null : new EvidenceSet(o.verdict === undefined ? DEFAULT_EVIDENCE_VERDICTS : parseVerdictOption(o.verdict, '--verdict', true));
       if (o.write !== undefined) {
         checkRereadable(files, o.write);
         await writableFolder(o.write, 'the evidence capture');
@@ -183,13 +182,10 @@ export function buildProgram(): Command {
           status = 1;
         } else if (o.format !== 'ndjson' && o.format !== 'json') process.stderr.write(`synscope: all ${expected.length} attempts match ${o.expect}\n`);
       }
-      if (failOn.length) {
-        const hit = failOn.filter((v) => (report.summary.verdicts[v] ?? 0) > 0);
-        if (hit.length) {
-          const n = hit.reduce((sum, v) => sum + (report.summary.verdicts[v] ?? 0), 0);
-          process.stderr.write(`synscope: ${plural(n, 'attempt')} with ${hit.join(', ')} (--fail-on ${failOn.join(',')})\n`);
-          status = 1;
-        }
+      const failed = failOnLine(failOn, report.summary.verdicts);
+      if (failed) {
+        process.stderr.write(failed);
+        status = 1;
       }
       if (o.strict && damaged.length) {
         process.stderr.write(`synscope: --strict: ${damaged.length === 1 ? `${damaged[0]} is` : `${damaged.length} inputs are`} damaged or cut off (${damaged.length === 1 ? 'its warning says' : 'the warnings say'} where); the report covers the packets before the damage\n`);
@@ -261,14 +257,6 @@ function positiveInt(s: string, option: string): number {
   const n = Number(s);
   if (!Number.isInteger(n) || n < 1) throw new SynscopeError('ERR_USAGE', `${option} takes a whole number above 0, not "${s}"`);
   return n;
-}
-
-function parseVerdictList(s: string | undefined): Verdict[] {
-  if (!s) return [];
-  return s.split(',').map((v) => v.trim()).filter(Boolean).map((v) => {
-    if (!isVerdict(v)) throw new SynscopeError('ERR_USAGE', `--fail-on: "${v}" is not a verdict (established, refused, forged-reset, rejected, unreachable, filtered, backlog-drop, aborted, incomplete)`);
-    return v;
-  });
 }
 
 async function readText(file: string): Promise<string> {

@@ -20,20 +20,12 @@ import { Decoder, type DecodedPacket } from '../decode/decoder.js';
 import { SynscopeError } from '../errors.js';
 import { FlowKey, FlowTable } from '../flow/table.js';
 import { linkTypeName } from '../model/linktypes.js';
-import { VERDICTS, isVerdict, type Verdict } from '../model/verdict.js';
+import { VERDICTS, type Verdict } from '../model/verdict.js';
 import type { AttemptReport } from '../report/model.js';
 import { parseIp } from '../util/ip.js';
 
 /** The verdicts written when none are named: everything that did not simply work. */
 export const DEFAULT_EVIDENCE_VERDICTS: readonly Verdict[] = VERDICTS.filter((v) => v !== 'established');
-
-/** `refused,filtered` -> verdicts; anything outside the closed set is a usage error naming it. */
-export function parseEvidenceVerdicts(text: string, option = '--verdict'): Verdict[] {
-  const list = text.split(',').map((v) => v.trim()).filter(Boolean);
-  if (!list.length) throw new SynscopeError('ERR_USAGE', `${option} needs one or more verdicts, comma-separated (${VERDICTS.join(', ')})`);
-  for (const v of list) if (!isVerdict(v)) throw new SynscopeError('ERR_USAGE', `${option}: "${v}" is not a verdict (${VERDICTS.join(', ')})`);
-  return list as Verdict[];
-}
 
 /** One 4-tuple's matching attempts: [startSec, startNsec, endSec, endNsec, isn] for each. */
 class EvidenceFlow extends FlowKey {

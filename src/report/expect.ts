@@ -11,7 +11,7 @@
  * false alarm the capture must not raise); flags not listed are not checked.
  */
 import { SynscopeError } from '../errors.js';
-import { isVerdict, type Verdict } from '../model/verdict.js';
+import { isVerdict, VERDICTS, type Verdict } from '../model/verdict.js';
 import { endpointToString } from '../util/ip.js';
 import type { AttemptReport } from './model.js';
 
@@ -35,7 +35,7 @@ export function parseExpect(text: string, file: string): ExpectedAttempt[] {
       throw new SynscopeError('ERR_EXPECT_FILE', `${file}: line ${i + 1}: expected "client server verdict [flags]", got "${line}"`, { source: file });
     }
     if (!isVerdict(parts[2])) {
-      throw new SynscopeError('ERR_EXPECT_FILE', `${file}: line ${i + 1}: "${parts[2]}" is not a verdict (established, refused, forged-reset, rejected, unreachable, filtered, backlog-drop, aborted, incomplete)`, { source: file });
+      throw new SynscopeError('ERR_EXPECT_FILE', `${file}: line ${i + 1}: "${parts[2]}" is not a verdict (${VERDICTS.join(', ')})`, { source: file });
     }
     out.push({ client: parts[0], server: parts[1], verdict: parts[2], flags: parts[3] ? parts[3].split(',').filter(Boolean) : [], line: i + 1 });
   });
