@@ -41,6 +41,20 @@ export interface RecordCounts {
   inferredSynAck: number; serverPackets: number; icmpPartial: number; icmpAmbiguous: number;
 }
 
+/**
+ * The attempt's own SYN-ACK (captured at `t`, frame `frame`, or proven by the client's ACK): its
+ * endpoint counts one more sign of a live listener, and the attempt remembers how many it had
+ * seen before (what the endpoint answered others while this one waited). False without an endpoint.
+ */
+function answeredAlive(a: Attempt, t: number, frame: number): boolean {
+  const ep = a.endpoint;
+  if (ep === null) return false;
+  a.aliveAtAnswer = ep.synAcks;
+  a.aliveFrame = ep.lastSynAckFrame;
+  ep.addSynAck(t, frame);
+  return true;
+}
+
 export class EvidenceRecorder {
   /** The capture clock and the VLAN context of the packet being handled (set by the engine for each packet). */
   now = 0;
@@ -162,13 +176,7 @@ export class EvidenceRecorder {
     a.synBeforeAckT = mf.synAckT;
     a.synsAtAnswer = 1;
     a.addHistory('h');
-    const ep = a.endpoint;
-    if (ep !== null) {
-      a.aliveAtAnswer = ep.synAcks;
-      a.aliveFrame = ep.lastSynAckFrame;
-      ep.addSynAck(mf.synAckT, mf.synAckFrame);
-      setQueued(a, Queued.SYN_RCVD, this.now);
-    }
+    if (answeredAlive(a, mf.synAckT, mf.synAckFrame)) setQueued(a, Queued.SYN_RCVD, this.now);
     this.store.schedule(a, this.now + this.timeout);
   }
 
@@ -238,11 +246,8 @@ export class EvidenceRecorder {
     a.synAckIfKey = m.ifKey;
     this.stats.inferredSynAck++;
     const ep = a.endpoint;
-    if (ep !== null) {
-      a.aliveAtAnswer = ep.synAcks;
-      a.aliveFrame = ep.lastSynAckFrame;
-      ep.addSynAck(m.t, m.frame);
-      const mark = ep.mark;
+    if (answeredAlive(a, m.t, m.frame)) {
+      const mark = ep!.mark;
       if (mark !== null && mark.inferred++ === 0) this.reviewUnanswered(a);
     }
   }
@@ -306,13 +311,7 @@ export class EvidenceRecorder {
         a.synAckOptMask = tcp.optionsComplete ? tcp.optMask : 0;
         a.synsAtAnswer = a.synCount;
         a.addHistory('h');
-        const ep = a.endpoint;
-        if (ep !== null) {
-          a.aliveAtAnswer = ep.synAcks;
-          a.aliveFrame = ep.lastSynAckFrame;
-          ep.addSynAck(m.t, m.frame);
-          if (a.ackT < 0 && a.rstT < 0) setQueued(a, Queued.SYN_RCVD, this.now);
-        }
+        if (answeredAlive(a, m.t, m.frame) && a.ackT < 0 && a.rstT < 0) setQueued(a, Queued.SYN_RCVD, this.now);
         this.reconsider(a, a.rstT >= 0 ? m.t : m.t + this.timeout);
       } else if (tcp.seq === a.serverIsn) {
         // The same SYN-ACK captured twice; on one interface only the first can have a copy so close.
