@@ -16,7 +16,7 @@ import type { CaptureInfo, CaptureRecord } from './capture/record.js';
 import { Decoder, type DecodedPacket } from './decode/decoder.js';
 import { LAYER_NAMES } from './decode/constants.js';
 import { Stop } from './decode/status.js';
-import { isDecodableLinkType, linkTypeName } from './model/linktypes.js';
+import { isDecodableLinkType } from './model/linktypes.js';
 import type { Attempt } from './handshake/attempt.js';
 import { HandshakeEngine, type EngineOptions, type PacketMeta } from './handshake/engine.js';
 import { VERDICTS, type Verdict } from './model/verdict.js';
@@ -27,6 +27,7 @@ import { EndpointTable } from './report/endpoints.js';
 import type { AttemptJsonSink } from './report/json-stream.js';
 import type { AttemptReport, Report, Summary } from './report/model.js';
 import { parseHostPrefix, prefixMatches, type HostPrefix } from './util/prefix.js';
+import { countWarnings } from './report/summary.js';
 import { isoTime } from './util/time.js';
 
 export interface AnalyzeOptions extends EngineOptions {
@@ -379,32 +380,11 @@ export class Analysis {
     for (const v of VERDICTS) if (this.counts[v]) verdicts[v] = this.counts[v];
     const st = this.engine.stats;
     const warnings = [...extraWarnings, ...this.warnings];
-    if (this.afterFinal) warnings.push(`${this.afterFinal} attempt(s) saw an answer after their report was final (more than the hold time after their decision): each is reported with the verdict it had then`);
-    if (st.invalidRst) warnings.push(`${st.invalidRst} RST(s) did not acknowledge the SYN they answered (wrong or missing ACK number): a client stack ignores them, so they are not counted as refusals`);
-    if (st.inferredSynAck) {
-      const oneWay = st.serverPackets === 0
-        ? ': the capture looks one-directional (client to server only: asymmetric routing, a one-way tap or SPAN port, tcpdump -Q out); attempts without an answer are judged by what the client did next (flag one-sided): one SYN and silence is a refusal or a rejection (incomplete), retransmissions mean nothing reached the client'
-        : ' (the capture missed those SYN-ACKs: flag one-sided)';
-      warnings.push(`${st.inferredSynAck} handshake(s) completed without a SYN-ACK in the capture, proven by the client's ACK of the server's sequence number${oneWay}`);
-    }
-    if (st.orphanSynAck || st.orphanRst) {
-      const serverOnly = this.finalCount === 0 && this.engine.attemptCount === 0;
-      warnings.push(serverOnly
-        ? `the capture holds ${st.orphanSynAck} SYN-ACK(s) and ${st.orphanRst} RST(s) but no client SYN: it looks one-directional (server to client only: tcpdump -Q in, a one-way tap, one side of an asymmetric path); no attempt can be judged without the clients' SYNs, so none is reported`
-        : `${st.orphanSynAck} SYN-ACK(s) answered no SYN in the capture (the capture started late, or missed one direction): counted as midstream flows`);
-    }
-    if (st.icmpPartial) warnings.push(`${st.icmpPartial} ICMP error(s) had their quote cut by the snap length before the TCP sequence number: matched by the quoted addresses, protocol and client port (flag partial-quote); capture with -s 128 or more to keep whole quotes`);
-    if (st.icmpCut) warnings.push(`${st.icmpCut} ICMP error(s) were cut by the snap length before the quoted ports: they could not be matched to any attempt, so those attempts may read as unanswered (capture with -s 128 or more)`);
-    if (st.icmpAmbiguous) warnings.push(`${st.icmpAmbiguous} ICMP error(s) quoting only a client port matched more than one waiting attempt: not used`);
-    if (st.icmpUnmatched) warnings.push(`${st.icmpUnmatched} ICMP error(s) quoted no connection attempt of the capture (an unknown flow, a later segment, or another ICMP error): not used for any verdict`);
-    if (st.duplicates) warnings.push(`${st.duplicates} packet(s) were captured more than once (on several interfaces, or duplicated): each counted once`);
-    for (const [what, n] of this.malformed) warnings.push(`${n} packet(s) malformed (${what}): analysed as far as they could be decoded`);
-    for (const [why, n] of this.unreached) warnings.push(`${n} frame(s) whose TCP could not be reached: ${why}; not analysed`);
-    for (const lt of this.undecodable) warnings.push(`link type ${linkTypeName(lt)} is not decoded: its packets were counted but not analysed`);
-    if (st.oddSyn) warnings.push(`${st.oddSyn} SYN packet(s) also carried FIN or RST (scan probes or crafted packets, which Linux drops): not counted as connection attempts`);
-    if (st.truncatedTcp) warnings.push(`${st.truncatedTcp} TCP packet(s) were cut by the snap length before their flags (IPv6 with -s 64 keeps only 10 bytes of TCP) and could not be classified: attempts among them are missing from this report (capture with -s 96 or more)`);
-    if (st.evicted) warnings.push(`the attempt table reached its limit of ${this.engine.maxAttempts} attempts (and ${this.engine.maxParked} unanswered ones in compact form); ${st.evicted} attempt(s) were decided early (raise --max-attempts)`);
-    if (st.forgotten) warnings.push(`the attempt table was full: ${st.forgotten} decided attempt(s) were forgotten before their quiet time ended, so a late packet of one of them counts as a midstream flow or a new attempt (raise --max-attempts)`);
+    warnings.push(...countWarnings({
+      stats: st, afterFinal: this.afterFinal, serverOnly: this.finalCount === 0 && this.engine.attemptCount === 0,
+      malformed: this.malformed, unreached: this.unreached, undecodable: this.undecodable,
+      maxAttempts: this.engine.maxAttempts, maxParked: this.engine.maxParked,
+    }));
     const pf = this.opts.packetFilter;
     return {
       packets: this.packets,
