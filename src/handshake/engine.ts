@@ -15,7 +15,9 @@ import { trackTcp } from './conn-track.js';
 import { Queued, setQueued, type EndpointEntry } from './evidence.js';
 import { AttemptStore, type Decider } from './lifecycle.js';
 import { ServerBaselines } from './hosts.js';
-import { EvidenceRecorder } from './record.js';
+import { EvidenceRecorder, type PacketMeta } from './record.js';
+
+export type { PacketMeta } from './record.js';
 import { classify } from '../verdict/classify.js';
 import type { Verdict } from '../model/verdict.js';
 
@@ -47,20 +49,6 @@ export interface EngineEvents {
    * make final reports here instead of holding every one of them until the packet is done.
    */
   between?(): void;
-}
-
-export interface PacketMeta {
-  /** Relative time (seconds) of the packet. */
-  t: number;
-  tsSec: number;
-  tsNsec: number;
-  tsDigits: number;
-  frame: number;
-  file: number;
-  /** Capture interface key (pcapng interface and cooked-header ifindex). */
-  ifKey: number;
-  /** Set by the engine: the packet's timestamp was earlier than the clock (it is handled as "now"). */
-  backwards?: boolean;
 }
 
 export class HandshakeEngine {

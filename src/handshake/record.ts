@@ -16,7 +16,6 @@ import { noteEnd, trackTcp } from './conn-track.js';
 import { Queued, setQueued } from './evidence.js';
 import type { ServerBaselines } from './hosts.js';
 import type { AttemptStore } from './lifecycle.js';
-import type { PacketMeta } from './engine.js';
 import { SETTLED_CLIENT_FIN, SETTLED_RST, SETTLED_SERVER_FIN } from './settled.js';
 
 /** A SYN-ACK repeated sooner than this after the first is no retransmission by the server's timer (Linux: 1 s). */
@@ -33,6 +32,21 @@ class MidFlow extends FlowKey {
   synAckSeq = 0;
   synAckTtl = 0;
   synAckOpt = 0;
+}
+
+/** What the engine knows of a packet besides its decoded fields: when, which frame of which file, which interface. */
+export interface PacketMeta {
+  /** Relative time (seconds) of the packet. */
+  t: number;
+  tsSec: number;
+  tsNsec: number;
+  tsDigits: number;
+  frame: number;
+  file: number;
+  /** Capture interface key (pcapng interface and cooked-header ifindex). */
+  ifKey: number;
+  /** Set by the engine: the packet's timestamp was earlier than the clock (it is handled as "now"). */
+  backwards?: boolean;
 }
 
 /** The engine's counters the recorder keeps. */
