@@ -192,14 +192,12 @@ export class Analysis {
    */
   beginFile(name: string): void {
     this.files.push(name);
-    this.filesJson.push(JSON.stringify(name));
     this.fileIndex = this.files.length - 1;
     this.frameBase.push(this.lastFrame);
   }
 
   private readonly frameBase: number[] = [];
-  private readonly filesJson: string[] = [];
-  private readonly frameFiles: FrameFiles = { files: this.files, frameBase: this.frameBase, filesJson: this.filesJson };
+  private readonly frameFiles: FrameFiles = { files: this.files, frameBase: this.frameBase };
   private lastFrame = 0;
 
   warn(text: string): void {

@@ -54,8 +54,6 @@ export interface FrameFiles {
   readonly files: readonly string[];
   /** Global frame number of each file's frame 0. */
   readonly frameBase: readonly number[];
-  /** JSON.stringify of each file name. */
-  readonly filesJson: readonly string[];
 }
 
 /** The attempt's server endpoint: its address as text and a cache slot for the bytes made from it. */
@@ -87,6 +85,8 @@ export class AttemptRow {
   frames: readonly number[] = [];
   others: Array<[number, number[]]> = [];
   answerT = Infinity;
+  /** The `ttl` and `hops` objects' bytes, found once for both fields (set by the ttl field's write). */
+  ttlText: [Uint8Array, Uint8Array] | null = null;
 
   /** Derives what several fields share; call after setting the inputs. */
   prepare(): this {
@@ -105,6 +105,7 @@ export class AttemptRow {
     if (a.rstT >= 0 && a.rstT < answer) answer = a.rstT;
     if (a.icmpT >= 0 && a.icmpT < answer) answer = a.icmpT;
     this.answerT = answer;
+    this.ttlText = null;
     return this;
   }
 }
@@ -269,7 +270,7 @@ const FIELDS: readonly Field[] = [
   {
     key: 'file',
     value: (r) => r.ff.files[r.a.file] ?? '',
-    write: (out, r) => { const f = r.ff.filesJson[r.a.file]; if (f === undefined) out.ascii('""'); else out.bytes(cachedJson(r.ff.files[r.a.file])); },
+    write: (out, r) => out.bytes(cachedJson(r.ff.files[r.a.file] ?? '')),
   },
   {
     key: 'reason',
@@ -299,8 +300,9 @@ const FIELDS: readonly Field[] = [
       out.char(0x7d); // }
     },
   },
-  { key: 'ttl', value: (r) => ttlObject(r, false), write: (out, r) => out.bytes(ttlBytes(r)[0]) },
-  { key: 'hops', value: (r) => ttlObject(r, true), write: (out, r) => out.bytes(ttlBytes(r)[1]) },
+  { key: 'ttl', value: (r) => ttlObject(r, false), write: (out, r) => out.bytes((r.ttlText = ttlBytes(r))[0]) },
+  // (Written right after ttl, always: the pair is found once.)
+  { key: 'hops', value: (r) => ttlObject(r, true), write: (out, r) => out.bytes((r.ttlText ?? ttlBytes(r))[1]) },
   {
     key: 'icmp',
     absent: (r) => r.a.icmpT < 0,

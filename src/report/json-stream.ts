@@ -129,7 +129,7 @@ export class ParallelJsonReportWriter implements AttemptJsonSink {
     if (ff.files.length !== this.filesSent) {
       this.send();
       this.filesSent = ff.files.length;
-      const m: ToWorker = { kind: 'files', files: [...ff.files], frameBase: [...ff.frameBase], filesJson: [...ff.filesJson] };
+      const m: ToWorker = { kind: 'files', files: [...ff.files], frameBase: [...ff.frameBase] };
       this.worker.postMessage(m);
     }
     // (A rate-limited rejection quotes its neighbours' ICMP sender without an ICMP of its own.)

@@ -14,7 +14,7 @@ import { JsonOut } from './json-out.js';
 export type ToWorker =
   /** `state[id]` is 1 while batch `id` is the worker's: it stores 0 and notifies when done with it. */
   | { kind: 'batches'; shared: Array<[SharedArrayBuffer, SharedArrayBuffer]>; state: Int32Array<SharedArrayBuffer> }
-  | { kind: 'files'; files: string[]; frameBase: number[]; filesJson: string[] }
+  | { kind: 'files'; files: string[]; frameBase: number[] }
   /** `use` numbers the batches sent: a reply names it, so a late one for a batch since reused is ignored. */
   | { kind: 'batch'; id: number; use: number; records: number; servers: Array<[number, string, number, readonly number[]]> };
 
@@ -42,7 +42,7 @@ function writeAll(chunk: Uint8Array): void {
 
 const port = parentPort;
 if (port) {
-  let ff: FrameFiles = { files: [], frameBase: [], filesJson: [] };
+  let ff: FrameFiles = { files: [], frameBase: [] };
   let batches: Array<{ nums: Float64Array; text: Buffer }> = [];
   let state: Int32Array<SharedArrayBuffer> = new Int32Array(new SharedArrayBuffer(4));
   /** The batch is the main thread's again: it may be waiting for it (Atomics.wait), or get the message. */
@@ -65,7 +65,7 @@ if (port) {
       return;
     }
     if (m.kind === 'files') {
-      ff = { files: m.files, frameBase: m.frameBase, filesJson: m.filesJson };
+      ff = { files: m.files, frameBase: m.frameBase };
       return;
     }
     for (const [id, ip, p, vlans] of m.servers) servers.set(id, { ip, port: p, vlans, jsonBytes: null });
