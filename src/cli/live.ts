@@ -429,9 +429,8 @@ async function runLive(filterWords: string[], o: LiveCliOptions, version: string
     truncated: st.truncated, drops: st.drops, dropsNote: st.dropsNote,
     ...(o.write ? { file: o.write } : {}),
   };
-  // The machine formats' summary says what the capture did; the others end with the capture line.
-  const machine = o.format === 'json' || o.format === 'ndjson';
-  await sink.end(report, machine ? { summaryExtra: { capture }, shown: warned } : { trailer: captureLine(handle, st, o.write), shown: warned });
+  // What the capture did: in the summary of the JSON formats, as a last line beside the others.
+  await sink.end(report, { summaryExtra: { capture }, trailer: captureLine(handle, st, o.write), shown: warned });
   flushOut();
   await metricsServer?.close();
   if (failure) throw failure;

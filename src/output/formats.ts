@@ -41,11 +41,11 @@ export interface OutputTarget {
   readonly packetFilter?: LadderReadOptions['packetFilter'];
 }
 
-/** What the command adds when the input has ended. */
+/** What the command adds when the input has ended (each format takes the form it can carry). */
 export interface RunEnd {
-  /** Fields added to the summary (live: what the capture did). */
+  /** Fields added to the summary by the JSON formats (live: what the capture did). */
   readonly summaryExtra?: Record<string, unknown>;
-  /** A last line: after the table on standard output, on standard error beside conn.log (live: the capture line). */
+  /** A last line by the other formats: after the table on standard output, on standard error beside conn.log (live: the capture line). */
   readonly trailer?: string;
   /** Warnings already shown as they came (live), not repeated. */
   readonly shown?: ReadonlySet<string>;
