@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Attempt } from '../src/handshake/attempt.js';
+import { blankAttempt, type Attempt } from '../src/handshake/attempt.js';
 import { classify } from '../src/verdict/classify.js';
 import type { ClassifyContext } from '../src/verdict/context.js';
 import { RULES, type RuleId } from '../src/verdict/rules.js';
@@ -17,7 +17,7 @@ type Facts = Partial<Record<keyof Attempt, unknown>>;
 
 /** An attempt: one SYN at t = 0 (frame 1), ISN 1000, nothing else, then `facts` on top. */
 function attempt(facts: Facts): Attempt {
-  const a = new Attempt();
+  const a = blankAttempt();
   a.version = 4;
   a.isn = 1000;
   a.synFrames = [1];

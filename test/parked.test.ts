@@ -4,11 +4,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Attempt } from '../src/handshake/attempt.js';
+import { blankAttempt, type Attempt } from '../src/handshake/attempt.js';
 import { ParkedSyns } from '../src/handshake/parked.js';
 
 function attempt(i: number): Attempt {
-  const a = new Attempt();
+  const a = blankAttempt();
   a.setKey(4, [0xc6336400 + (i % 250)], 1024 + Math.floor(i / 250), [0xcb007114], 80);
   a.seq = i;
   a.isn = (i * 2654435761) >>> 0;
@@ -28,7 +28,7 @@ test('growing while the entries wrap around the ring keeps each one, in order, f
   for (; next < 4096; next++) store.park(attempt(next), next / 1000 + 3);
   for (; oldest < 3000; oldest++) {
     const s = store.oldest();
-    assert.equal(store.unpark(new Attempt(), s).seq, oldest);
+    assert.equal(store.unpark(blankAttempt(), s).seq, oldest);
   }
   for (; next < 12_000; next++) store.park(attempt(next), next / 1000 + 3);
   assert.equal(store.size, 12_000 - 3000);
@@ -40,7 +40,7 @@ test('growing while the entries wrap around the ring keeps each one, in order, f
     assert.equal(store.deadline(s), i / 1000 + 3);
   }
   for (; oldest < next; oldest++) {
-    const a = store.unpark(new Attempt(), store.oldest());
+    const a = store.unpark(blankAttempt(), store.oldest());
     assert.equal(a.seq, oldest);
     assert.equal(a.isn, (oldest * 2654435761) >>> 0);
     assert.deepEqual(a.synFrames, [oldest + 1, oldest + 1000001]);

@@ -4,14 +4,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Attempt } from '../src/handshake/attempt.js';
+import { blankAttempt, type Attempt } from '../src/handshake/attempt.js';
 import { SETTLED_CLIENT_FIN, SETTLED_SERVER_FIN, SettledFlows } from '../src/handshake/settled.js';
 
 const CLOSED = 5;
 const OPEN = 150;
 
 function connection(i: number, t: number, closed: boolean): Attempt {
-  const a = new Attempt();
+  const a = blankAttempt();
   a.setKey(4, [0xc6336400 + (i % 250)], 1024 + Math.floor(i / 250), [0xcb007114], 443);
   a.isn = i;
   a.lastT = t;

@@ -6,60 +6,81 @@
  */
 import { SlotIndex } from './slot-index.js';
 
-export class FlowKey {
+/** A directed tuple within a VLAN context, and where its entry is in a table. */
+export interface TupleKey {
+  version: number;
+  c0: number; c1: number; c2: number; c3: number;
+  s0: number; s1: number; s2: number; s3: number;
+  cport: number;
+  sport: number;
+  /** VLAN context (NetStart.vlanKey): 0 untagged. */
+  vlan: number;
+  hash: number;
+  /** Index in the table's entry array, -1 when not in a table. */
+  index: number;
+}
+
+/** Copies the tuple from decoded address words (IPv4 uses word 0 only). */
+export function setTuple(k: TupleKey, version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number, vlan = 0): void {
+  k.version = version;
+  k.c0 = cli[0];
+  k.s0 = srv[0];
+  if (version === 6) {
+    k.c1 = cli[1]; k.c2 = cli[2]; k.c3 = cli[3];
+    k.s1 = srv[1]; k.s2 = srv[2]; k.s3 = srv[3];
+  } else {
+    k.c1 = k.c2 = k.c3 = k.s1 = k.s2 = k.s3 = 0;
+  }
+  k.cport = cport;
+  k.sport = sport;
+  k.vlan = vlan;
+  k.hash = hashTuple(version, cli, cport, srv, sport, vlan);
+}
+
+/** Copies another entry's tuple (and its hash). */
+export function copyTuple(k: TupleKey, from: TupleKey): void {
+  k.version = from.version;
+  k.c0 = from.c0; k.c1 = from.c1; k.c2 = from.c2; k.c3 = from.c3;
+  k.s0 = from.s0; k.s1 = from.s1; k.s2 = from.s2; k.s3 = from.s3;
+  k.cport = from.cport;
+  k.sport = from.sport;
+  k.vlan = from.vlan;
+  k.hash = from.hash;
+}
+
+export function tupleMatches(k: TupleKey, version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number, vlan: number): boolean {
+  if (k.cport !== cport || k.sport !== sport || k.c0 !== cli[0] || k.s0 !== srv[0] || k.version !== version || k.vlan !== vlan) return false;
+  return version !== 6 || (k.c1 === cli[1] && k.c2 === cli[2] && k.c3 === cli[3]
+    && k.s1 === srv[1] && k.s2 === srv[2] && k.s3 === srv[3]);
+}
+
+/** A table entry that carries its key in plain fields (hosts, endpoints, midstream flows). */
+export class FlowKey implements TupleKey {
   version = 0;
   c0 = 0; c1 = 0; c2 = 0; c3 = 0;
   s0 = 0; s1 = 0; s2 = 0; s3 = 0;
   cport = 0;
   sport = 0;
-  /** VLAN context (NetStart.vlanKey): 0 untagged. */
   vlan = 0;
   hash = 0;
-  /** Index in the table's entry array, -1 when not in a table. */
   index = -1;
 
-  /** Copies the tuple from decoded address words (IPv4 uses word 0 only). */
   setKey(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number, vlan = 0): void {
-    this.version = version;
-    this.c0 = cli[0];
-    this.s0 = srv[0];
-    if (version === 6) {
-      this.c1 = cli[1]; this.c2 = cli[2]; this.c3 = cli[3];
-      this.s1 = srv[1]; this.s2 = srv[2]; this.s3 = srv[3];
-    } else {
-      this.c1 = this.c2 = this.c3 = this.s1 = this.s2 = this.s3 = 0;
-    }
-    this.cport = cport;
-    this.sport = sport;
-    this.vlan = vlan;
-    this.hash = hashTuple(version, cli, cport, srv, sport, vlan);
+    setTuple(this, version, cli, cport, srv, sport, vlan);
   }
 
-  /** Copies another entry's tuple (and its hash). */
-  copyKey(k: FlowKey): void {
-    this.version = k.version;
-    this.c0 = k.c0; this.c1 = k.c1; this.c2 = k.c2; this.c3 = k.c3;
-    this.s0 = k.s0; this.s1 = k.s1; this.s2 = k.s2; this.s3 = k.s3;
-    this.cport = k.cport;
-    this.sport = k.sport;
-    this.vlan = k.vlan;
-    this.hash = k.hash;
+  copyKey(k: TupleKey): void {
+    copyTuple(this, k);
   }
 
   matches(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number, vlan: number): boolean {
-    if (this.cport !== cport || this.sport !== sport || this.c0 !== cli[0] || this.s0 !== srv[0] || this.version !== version || this.vlan !== vlan) return false;
-    return version !== 6 || (this.c1 === cli[1] && this.c2 === cli[2] && this.c3 === cli[3]
-      && this.s1 === srv[1] && this.s2 === srv[2] && this.s3 === srv[3]);
+    return tupleMatches(this, version, cli, cport, srv, sport, vlan);
   }
+}
 
-  /** Address words, for reports (allocates). */
-  get cli(): number[] {
-    return [this.c0, this.c1, this.c2, this.c3];
-  }
-
-  get srv(): number[] {
-    return [this.s0, this.s1, this.s2, this.s3];
-  }
+/** What a table needs of its entries. */
+export interface FlowEntry extends TupleKey {
+  matches(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number, vlan: number): boolean;
 }
 
 function mix(h: number, v: number): number {
@@ -89,7 +110,7 @@ export function hashTuple(version: number, cli: ArrayLike<number>, cport: number
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-export class FlowTable<E extends FlowKey> {
+export class FlowTable<E extends FlowEntry> {
   private readonly index: SlotIndex;
   private entries: Array<E | undefined> = [];
   private free: number[] = [];

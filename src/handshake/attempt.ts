@@ -5,7 +5,8 @@
  * keep sub-microsecond precision; the absolute start keeps the capture's full precision.
  */
 import { Fifo } from '../flow/fifo.js';
-import { FlowKey } from '../flow/table.js';
+import { setTuple, tupleMatches, type FlowEntry } from '../flow/table.js';
+import { bool, installColumns, num, ref, RowHandle, RowTable, type RowOf } from '../flow/row-table.js';
 import { endpointToString, ipv4ToString, ipv6ToString } from '../util/ip.js';
 import type { Flag, Verdict } from '../model/verdict.js';
 import type { EndpointEntry, HostEntry } from './evidence.js';
@@ -43,214 +44,220 @@ function nextHistory(h: string, c: number): string {
   return next[c & 127] ??= h + String.fromCharCode(c);
 }
 
-let nextUid = 0;
 /** Until the first decision (which brings arrays of its own): shared, and frozen so nothing adds to them. */
 const NO_FLAGS: Flag[] = Object.freeze([]) as unknown as Flag[];
 const NO_FRAMES: number[] = Object.freeze([]) as unknown as number[];
+/** An answer column (see row-table.ts): stored only once the attempt has an answer of some kind. */
+const ANSWER = true;
 
 /**
- * Field initializers are the one list of starting values. They compile to assignments in the
- * constructor, which is what V8 counts to lay the fields out inside the object; fields first
- * assigned in a method called from it go to a separate property array instead (one more load on
- * every access: the hot path reads these fields all the time). `reset()` for pooled objects is
- * made from the same initializers (compileReset).
+ * The columns of an attempt, the one list of its fields and their starting values. The SYN part
+ * (key, SYNs, client counts, decision, lifecycle) is stored for every attempt; the answer part
+ * (SYN-ACK, RST, ICMP, data, the responder's counts) only from the first write to one of its fields.
  */
-export class Attempt extends FlowKey {
+export const ATTEMPT_COLUMNS = {
+  version: num(), c0: num(), c1: num(), c2: num(), c3: num(), s0: num(), s1: num(), s2: num(), s3: num(),
+  cport: num(), sport: num(),
+  /** VLAN context (NetStart.vlanKey): 0 untagged. */
+  vlan: num(),
+  hash: num(),
+  /** Index in the flow table's entry array, -1 when not in it. */
+  index: num(-1),
+
   /** Order of creation (first SYN). */
-  seq: number = 0;
+  seq: num(),
   /** Index of the input file of the first SYN. */
-  file: number = 0;
-  isn: number = 0;
-  startSec: number = 0;
-  startNsec: number = 0;
-  tsDigits: number = 6;
+  file: num(),
+  isn: num(),
+  startSec: num(),
+  startNsec: num(),
+  tsDigits: num(6),
   /** Capture-interface key of the first SYN (pcapng interface and cooked-header ifindex). */
-  ifKey: number = 0;
-  t0: number = 0;
-  lastSynT: number = 0;
+  ifKey: num(),
+  t0: num(),
+  lastSynT: num(),
   /** The SYN before the last one (the last back-off is lastSynT - prevSynT). */
-  prevSynT: number = 0;
-  synCount: number = 1;
+  prevSynT: num(),
+  synCount: num(1),
   /** Replaced by the first SYN's own one-element array (most attempts have one SYN). */
-  synFrames: number[] = [];
-  portReuse: boolean = false;
+  synFrames: ref<number[]>(NO_FRAMES, false, () => []),
+  portReuse: bool(),
   /** Payload carried by the SYN itself (TCP Fast Open). */
-  synDataLen: number = 0;
+  synDataLen: num(),
 
-  synAckT: number = -1;
-  synAckFrame: number = 0;
-  synAckCount: number = 0;
-  serverIsn: number = 0;
+  synAckT: num(-1, ANSWER),
+  synAckFrame: num(0, ANSWER),
+  synAckCount: num(0, ANSWER),
+  serverIsn: num(0, ANSWER),
   /** The sequence number the client expects next from the server (for RST validity). */
-  srvNextSeq: number = 0;
-  synAckTtl: number = -1;
+  srvNextSeq: num(0, ANSWER),
+  synAckTtl: num(-1, ANSWER),
   /** Capture interface of the first SYN-ACK: copies on other interfaces are not retransmissions. */
-  synAckIfKey: number = 0;
-  synAckOptMask: number = 0;
+  synAckIfKey: num(0, ANSWER),
+  synAckOptMask: num(0, ANSWER),
   /** Time of the last SYN sent before the first SYN-ACK (for the RTT, as Karn's rule wants). */
-  synBeforeAckT: number = 0;
-  synAckRetxFrame: number = 0;
-  synAckAfterAckFrame: number = 0;
+  synBeforeAckT: num(0, ANSWER),
+  synAckRetxFrame: num(0, ANSWER),
+  synAckAfterAckFrame: num(0, ANSWER),
 
-  ackT: number = -1;
-  ackFrame: number = 0;
+  ackT: num(-1, ANSWER),
+  ackFrame: num(0, ANSWER),
 
-  cliDataFrame: number = 0;
-  cliDataT: number = -1;
-  cliDataSeq: number = 0;
-  cliDataRetx: number = 0;
-  srvAckedDataFrame: number = 0;
-  srvDataFrame: number = 0;
+  cliDataFrame: num(0, ANSWER),
+  cliDataT: num(-1, ANSWER),
+  cliDataSeq: num(0, ANSWER),
+  cliDataRetx: num(0, ANSWER),
+  srvAckedDataFrame: num(0, ANSWER),
+  srvDataFrame: num(0, ANSWER),
   /** A server packet (not RST) after a RST in its name: the RST was not the server's. */
-  srvAfterRstFrame: number = 0;
+  srvAfterRstFrame: num(0, ANSWER),
 
-  rstT: number = -1;
-  rstFrame: number = 0;
-  rstTtl: number = -1;
+  rstT: num(-1, ANSWER),
+  rstFrame: num(0, ANSWER),
+  rstTtl: num(-1, ANSWER),
   /** Capture interface the RST was seen on (its TTL is compared with that interface's baseline). */
-  rstIfKey: number = 0;
-  rstFlowLabel: number = 0;
+  rstIfKey: num(0, ANSWER),
+  rstFlowLabel: num(0, ANSWER),
   /** The RST came after the handshake completed on the wire. */
-  rstAfterAck: boolean = false;
+  rstAfterAck: bool(false, ANSWER),
   /** The RST carried the ACK flag (a socket's own reset) rather than being a bare reply to a segment. */
-  rstHasAck: boolean = false;
-  invalidRstFrame: number = 0;
+  rstHasAck: bool(false, ANSWER),
+  invalidRstFrame: num(0, ANSWER),
 
-  cliRstT: number = -1;
-  cliRstFrame: number = 0;
-  cliFinFrame: number = 0;
+  cliRstT: num(-1, ANSWER),
+  cliRstFrame: num(0, ANSWER),
+  cliFinFrame: num(0, ANSWER),
   /** When the client's FIN came, and how often it was sent again before the server acknowledged anything. */
-  cliFinT: number = -1;
-  cliFinRetx: number = 0;
-  srvFinFrame: number = 0;
+  cliFinT: num(-1, ANSWER),
+  cliFinRetx: num(0, ANSWER),
+  srvFinFrame: num(0, ANSWER),
 
-  icmpT: number = -1;
-  icmpFrame: number = 0;
-  icmpFamily: number = 0;
-  icmpType: number = 0;
-  icmpCode: number = 0;
-  icmpTtl: number = 0;
+  icmpT: num(-1, ANSWER),
+  icmpFrame: num(0, ANSWER),
+  icmpFamily: num(0, ANSWER),
+  icmpType: num(0, ANSWER),
+  icmpCode: num(0, ANSWER),
+  icmpTtl: num(0, ANSWER),
   /** Address words of the ICMP error's sender. */
-  icmpSender: number[] | null = null;
-
+  icmpSender: ref<number[] | null>(null, ANSWER),
   /** The ICMP error's quote was cut (snap length) before the sequence number: matched by addresses and client port. */
-  icmpPartial: boolean = false;
+  icmpPartial: bool(false, ANSWER),
   /** RSTs that answered later SYN retransmissions (each SYN its own RST: not duplicate frames), and the last one's time. */
-  rstAnswers: number = 0;
-  lastRstT: number = -1;
+  rstAnswers: num(0, ANSWER),
+  lastRstT: num(-1, ANSWER),
   /** SYNs sent before the first SYN-ACK (0: none yet). */
-  synsAtAnswer: number = 0;
+  synsAtAnswer: num(0, ANSWER),
   /** When the server first acknowledged the client's data (-1: never). */
-  srvAckedDataT: number = -1;
+  srvAckedDataT: num(-1, ANSWER),
   /**
    * A server ACK after the handshake that acknowledged none of the client's data (a duplicate ACK:
    * a segment was missing): the server had the connection, so no full queue dropped the final ACK.
    */
-  srvDupAckFrame: number = 0;
+  srvDupAckFrame: num(0, ANSWER),
 
   /**
    * The endpoint's SYN-ACK count (EndpointEntry.synAcks) at the first SYN, and just before this
    * attempt's own SYN-ACK (-1: none yet): the difference is what it answered others meanwhile.
    */
-  aliveAtT0: number = 0;
-  aliveAtAnswer: number = -1;
+  aliveAtT0: num(),
+  aliveAtAnswer: num(-1, ANSWER),
   /** The endpoint's last SYN-ACK before this attempt's own (evidence of a live listener). */
-  aliveFrame: number = 0;
+  aliveFrame: num(0, ANSWER),
   /** SYNs of this attempt sent while the endpoint's queues held other attempts (see EndpointEntry.queued). */
-  busySyns: number = 0;
+  busySyns: num(),
   /** Other connections completed and not yet served by the application when this one's handshake ACK came (-1: no ACK yet). */
-  busyAtAck: number = -1;
+  busyAtAck: num(-1, ANSWER),
   /** Where this attempt stands in its endpoint's queues (a Queued value). */
-  queued: number = 0;
+  queued: num(),
   /** The handshake was completed without a captured SYN-ACK: the client's ACK of the server's ISN proves it. */
-  oneSided: boolean = false;
+  oneSided: bool(false, ANSWER),
   /** The sequence number after the client's highest data (0 until data is seen). */
-  cliNextSeq: number = 0;
+  cliNextSeq: num(0, ANSWER),
 
-  truncated: boolean = false;
-  dupFrames: number = 0;
+  truncated: bool(),
+  dupFrames: num(),
   /** Zeek-style history letters (see HistoryLetter). */
-  history: string = '';
+  history: ref(''),
   /** Last packet of the attempt (relative seconds). */
-  lastT: number = 0;
+  lastT: num(),
 
   /**
    * What Zeek's conn.log counts (see conn-track.ts): packets and IP bytes (the IP header's total
    * length) each side sent, copies of a packet included; the capture time of the attempt's last
    * packet, TCP or ICMP (its own timestamp, kept as the latest seen).
    */
-  origPkts: number = 0;
-  origIpBytes: number = 0;
-  respPkts: number = 0;
-  respIpBytes: number = 0;
-  endSec: number = 0;
-  endNsec: number = 0;
+  origPkts: num(),
+  origIpBytes: num(),
+  respPkts: num(0, ANSWER),
+  respIpBytes: num(0, ANSWER),
+  endSec: num(),
+  endNsec: num(),
   /**
    * Zeek's model of each TCP endpoint, originator (`zo*`) and responder (`zr*`): state bits
    * (conn-track.ts ZBits), first, last and acknowledged sequence numbers, the relative sequence
    * numbers of its last SYN, FIN and RST (history letters repeat only when they differ), and its
    * retransmission and zero-window counts (letters at 1, 10, 100, ...).
    */
-  zoBits: number = 0;
-  zoStart: number = 0;
-  zoLast: number = 0;
-  zoAck: number = 0;
-  zoSyn: number = 0;
-  zoFin: number = 0;
-  zoRst: number = 0;
-  zoRxmt: number = 0;
-  zoWin0: number = 0;
-  zrBits: number = 0;
-  zrStart: number = 0;
-  zrLast: number = 0;
-  zrAck: number = 0;
-  zrSyn: number = 0;
-  zrFin: number = 0;
-  zrRst: number = 0;
-  zrRxmt: number = 0;
-  zrWin0: number = 0;
+  zoBits: num(), zoStart: num(), zoLast: num(), zoAck: num(), zoSyn: num(), zoFin: num(), zoRst: num(), zoRxmt: num(), zoWin0: num(),
+  zrBits: num(0, ANSWER), zrStart: num(0, ANSWER), zrLast: num(0, ANSWER), zrAck: num(0, ANSWER), zrSyn: num(0, ANSWER),
+  zrFin: num(0, ANSWER), zrRst: num(0, ANSWER), zrRxmt: num(0, ANSWER), zrWin0: num(0, ANSWER),
   /** Zeek's `history` (its letters, not synscope's: see conn-track.ts). */
-  zHistory: string = '';
+  zHistory: ref(''),
   /** Zeek's last-activity time: the last TCP packet before both sides had closed (its `duration` ends there). */
-  zLastSec: number = 0;
-  zLastNsec: number = 0;
+  zLastSec: num(),
+  zLastNsec: num(),
 
-  decided: boolean = false;
+  decided: bool(),
   /** The consumer has made its final report (then it may be settled: see HandshakeEngine.reported). */
-  reported: boolean = false;
-  verdict: Verdict = 'incomplete';
-  flags: Flag[] = NO_FLAGS;
+  reported: bool(),
+  verdict: ref<Verdict>('incomplete'),
+  flags: ref<Flag[]>(NO_FLAGS),
   /** The deciding rule's number (verdict/rules.ts RULE_NUMBER) and the numbers its sentence quotes (verdict/reasons.ts). */
-  why: number = 0;
-  why0: number = 0;
-  why1: number = 0;
-  why2: number = 0;
-  why3: number = 0;
-  frames: number[] = NO_FRAMES;
+  why: num(), why0: num(), why1: num(), why2: num(), why3: num(),
+  frames: ref<number[]>(NO_FRAMES),
   /** The verdict changed after it was first reported (an answer came late). */
-  revised: boolean = false;
+  revised: bool(),
   /** New evidence arrived after the decision: classify again at the next wake-up. */
-  needsReview: boolean = false;
+  needsReview: bool(),
 
   /** The server host's TTL baseline on this interface, and the endpoint's liveness record. */
-  host: HostEntry | null = null;
-  endpoint: EndpointEntry | null = null;
+  host: ref<HostEntry | null>(null),
+  endpoint: ref<EndpointEntry | null>(null),
 
   /** Next time the engine should look at this attempt. */
-  wakeAt: number = Infinity;
-  /** A number of this object's own, for the engine's wake-up queue (kept when the object is reused). */
-  readonly uid = nextUid++;
-  /** The engine has let it go (see HandshakeEngine.release). */
-  released: boolean = false;
+  wakeAt: num(Infinity),
+  /** The engine has let it go (see AttemptStore.release). */
+  released: bool(),
+};
 
+export interface Attempt extends RowOf<typeof ATTEMPT_COLUMNS> {}
 
+/**
+ * One attempt: a handle on its row of the attempt table (see row-table.ts). Its fields are the
+ * columns above, read and written in place; a handle is reused with its slot once the engine
+ * has let the attempt go and its final report is made.
+ */
+export class Attempt extends RowHandle implements FlowEntry {
+  /** The wake-up heap's number for it (unique among live attempts: its slot). */
+  get uid(): number {
+    return this.slot;
+  }
 
-  /**
-   * Every field back to its starting value (the initializers above) when a pooled object is
-   * taken again; arrays are new, as reports may share the old ones.
-   */
-  reset(): void {
-    (resetFields ??= compileReset())(this);
+  setKey(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number, vlan = 0): void {
+    setTuple(this, version, cli, cport, srv, sport, vlan);
+  }
+
+  matches(version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number, vlan: number): boolean {
+    return tupleMatches(this, version, cli, cport, srv, sport, vlan);
+  }
+
+  /** Address words, for reports (allocates). */
+  get cli(): number[] {
+    return [this.c0, this.c1, this.c2, this.c3];
+  }
+
+  get srv(): number[] {
+    return [this.s0, this.s1, this.s2, this.s3];
   }
 
   /** The decision's sentence, written when asked for (reports only): see reasonOf. */
@@ -299,60 +306,24 @@ export class Attempt extends FlowKey {
     this.history = nextHistory(h, c);
   }
 }
+installColumns(Attempt.prototype, ATTEMPT_COLUMNS);
 
-let resetFields: ((a: Attempt) => void) | undefined;
-
-/**
- * A function that sets every field of Attempt's own to its value in a fresh object (fields of
- * FlowKey and `uid` are kept). It is generated so that the initializers stay the one list, and
- * so that each store is a plain property store, as fast as a hand-written reset.
- */
-function compileReset(): (a: Attempt) => void {
-  const fresh = new Attempt() as unknown as Record<string, unknown>;
-  const keyFields = new Set(Object.keys(new FlowKey()));
-  const shared: unknown[] = [];
-  const lines: string[] = [];
-  for (const [k, v] of Object.entries(fresh)) {
-    if (keyFields.has(k) || k === 'uid') continue;
-    let expr: string;
-    if (Array.isArray(v)) {
-      // A frozen array is a shared empty one (kept); any other starts empty and new.
-      if (Object.isFrozen(v)) { shared.push(v); expr = `shared[${shared.length - 1}]`; } else expr = '[]';
-    } else if (typeof v === 'number') expr = Number.isFinite(v) ? String(v) : v > 0 ? 'Infinity' : '-Infinity';
-    else if (v === null || typeof v === 'boolean' || typeof v === 'string') expr = JSON.stringify(v);
-    else throw new Error(`Attempt.${k}: no generated reset for a starting value of type ${typeof v}`);
-    lines.push(`a.${k} = ${expr};`);
-  }
-  return new Function('shared', `return function resetAttempt(a) {\n${lines.join('\n')}\n};`)(shared) as (a: Attempt) => void;
-}
-
-/**
- * Attempt objects for reuse. An attempt lives for seconds of capture time, long enough to be
- * promoted to V8's old generation; a busy capture makes hundreds of thousands of them, and
- * collecting them dominated the run time and made the heap grow far past the live set. An
- * attempt comes back here only when nothing refers to it any more: dropped by the engine and its
- * final report made (the report's arrays are the attempt's own, so they are replaced, not cleared).
- */
-export class AttemptPool {
-  private readonly free: Attempt[] = [];
-
-  constructor(private readonly max = 8192) {}
-
-  take(): Attempt {
-    const a = this.free.pop();
-    if (!a) return new Attempt();
-    a.reset();
-    return a;
-  }
-
-  give(a: Attempt): void {
-    if (this.free.length < this.max) this.free.push(a);
+/** The table of attempts: every attempt of an engine is a row of one of these. */
+export class AttemptTable extends RowTable<Attempt> {
+  constructor() {
+    super(ATTEMPT_COLUMNS, (t, slot, s, i) => new Attempt(t, slot, s, i));
   }
 }
 
+let scratch: AttemptTable | undefined;
+/** A blank attempt outside any engine (tests, tools): a row of a table of its own module. */
+export function blankAttempt(): Attempt {
+  return (scratch ??= new AttemptTable()).alloc();
+}
+
 /**
- * Attempts in creation order. Objects are reused (AttemptPool), so each entry remembers the
- * creation number it was queued with and is returned only if the object still holds it.
+ * Attempts in creation order. Rows are reused, so each entry remembers the creation number it
+ * was queued with and is returned only if the row still holds it.
  */
 export class AttemptQueue {
   private readonly items = new Fifo<Attempt>();

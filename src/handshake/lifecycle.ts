@@ -2,16 +2,16 @@
  * Where attempts live between their first SYN and the moment the engine forgets them, and the
  * memory policy that bounds them: the table of full attempts with their wake-up queue, the
  * compact stores (parked: unanswered and undecided; quiet: unanswered, decided and reported;
- * settled: established connections the server took up), the pool of Attempt objects, and the
+ * settled: established connections the server took up), the rows of the attempt table, and the
  * rules that move an attempt between them (linger, park, quiet, settle, evict, forget). The engine
  * routes packets and decides; this file decides how long state is kept and in which form.
  *
- * (This is the part issue 14's typed-array table replaces: one table of rows with a phase column
- * instead of four stores, and no pool.)
+ * (Attempts are rows of typed columns now (attempt.ts, flow/row-table.ts); what issue 14 still asks
+ * is that the compact stores become phases of the same rows.)
  */
 import { DeadlineHeap } from '../flow/deadlines.js';
 import { FlowTable } from '../flow/table.js';
-import { Attempt, AttemptPool, AttemptQueue } from './attempt.js';
+import { Attempt, AttemptQueue, AttemptTable } from './attempt.js';
 import { Queued, setQueued } from './evidence.js';
 import { isSynOnly, onlySyns, ParkedSyns } from './parked.js';
 import { SettledFlows } from './settled.js';
@@ -51,7 +51,8 @@ export class AttemptStore {
   /** Both compact stores, in the order they are searched. */
   private readonly compact: readonly ParkedSyns[];
   readonly settled = new SettledFlows();
-  private readonly pool = new AttemptPool();
+  /** The rows of every attempt held in full (a row is freed once let go and reported). */
+  private readonly rows = new AttemptTable();
   /** Attempts in creation order, candidates for parking (see parkOldSynOnly). */
   private readonly young = new AttemptQueue();
   /** Set by findEither: the packet's source is the attempt's server. */
@@ -117,7 +118,7 @@ export class AttemptStore {
 
   /** A parked attempt's timeout has passed: it is decided as a full attempt would be. */
   private wakeParked(p: number): void {
-    const a = this.parked.unpark(this.pool.take(), p);
+    const a = this.parked.unpark(this.rows.alloc(), p);
     if (!this.decider.decide(a, false)) this.decider.decide(a, true);
     // It lingers like any decided attempt if the table has room; under a flood it is let go.
     const dropAt = a.lastT + this.linger(a);
@@ -160,7 +161,7 @@ export class AttemptStore {
 
   private restore(store: ParkedSyns, p: number): Attempt {
     const deadline = store.deadline(p);
-    const a = store.unpark(this.pool.take(), p);
+    const a = store.unpark(this.rows.alloc(), p);
     this.attempts.insert(a);
     this.schedule(a, deadline);
     return a;
@@ -168,7 +169,7 @@ export class AttemptStore {
 
   /** A blank attempt for a new first SYN (the engine sets its key and evidence, then admits it). */
   create(): Attempt {
-    return this.pool.take();
+    return this.rows.alloc();
   }
 
   /** A new attempt joins the table, to be looked at by `deadline`; the table makes room if it must. */
@@ -199,7 +200,7 @@ export class AttemptStore {
     a.reported = true;
     if (a.index >= 0 && this.settles(a)) this.settle(a);
     else if (a.index >= 0) this.parkQuiet(a);
-    else if (a.released) this.pool.give(a);
+    else if (a.released) this.rows.free(a);
   }
 
   /** Whether the attempt is still in the table (not forgotten): later packets can still revise it. */
@@ -219,7 +220,7 @@ export class AttemptStore {
     this.heap.remove(a);
     this.quiet.park(a, until);
     this.counts.quieted++;
-    this.pool.give(a);
+    this.rows.free(a);
   }
 
   private settles(a: Attempt): boolean {
@@ -263,12 +264,12 @@ export class AttemptStore {
     this.release(a);
   }
 
-  /** The engine forgets the attempt (it is in no table); reported ones are reused. */
+  /** The engine forgets the attempt (it is in no table); once reported too, its row is freed. */
   private release(a: Attempt): void {
     this.heap.remove(a);
     setQueued(a, Queued.NONE, this.now);
     a.released = true;
-    if (a.reported) this.pool.give(a);
+    if (a.reported) this.rows.free(a);
   }
 
   /**
@@ -295,7 +296,7 @@ export class AttemptStore {
     if (this.parked.size >= this.parked.limit) this.evictParked();
     this.parked.park(a, a.wakeAt);
     this.counts.parked++;
-    this.pool.give(a);
+    this.rows.free(a);
   }
 
   /**
@@ -331,7 +332,7 @@ export class AttemptStore {
   private evictParked(): void {
     const p = this.parked.oldest();
     if (p < 0) return;
-    const a = this.parked.unpark(this.pool.take(), p);
+    const a = this.parked.unpark(this.rows.alloc(), p);
     this.counts.evicted++;
     this.decider.decide(a, true);
     this.release(a);
@@ -364,7 +365,7 @@ export class AttemptStore {
     while (i < full.length || j < parked.length) {
       let a: Attempt;
       if (j < parked.length && (i === full.length || this.parked.seqOf(parked[j]) < full[i].seq)) {
-        a = this.parked.unpark(this.pool.take(), parked[j++]);
+        a = this.parked.unpark(this.rows.alloc(), parked[j++]);
         this.decider.decide(a, true);
         this.release(a);
       } else {
