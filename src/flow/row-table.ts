@@ -1,9 +1,10 @@
 /**
  * Rows of typed columns, grown by segments that never move, addressed by slot and generation.
  *
- * A table is made from a schema: an object of columns, each a number (Float64Array), a boolean
+ * A table is made from a schema: an object of columns, each a number (Float64Array), a 32-bit integer (Int32Array or Uint32Array), a boolean
  * (Uint8Array) or a reference (a plain array: strings, small arrays, host and endpoint records).
- * Columns come in two groups. The first group is stored for every row; the second ("answer")
+ * (Integer columns take half the bytes of a double; a value outside their range would wrap, so a
+ * column is an integer one only where the wire format bounds it.) Columns come in two groups. The first group is stored for every row; the second ("answer")
  * group is stored in a second set of segments, and a row takes a place there only when one of its
  * fields is first written: most rows of a SYN flood are never answered and never pay for it.
  *
@@ -20,7 +21,8 @@
 /** Rows per segment. */
 export const SEGMENT = 1024;
 
-export type ColumnKind = 'number' | 'boolean' | 'ref';
+/** `number`: any double; `int`/`uint`: 32-bit signed/unsigned integers (half the bytes); `boolean`; `ref`. */
+export type ColumnKind = 'number' | 'int' | 'uint' | 'boolean' | 'ref';
 
 /** A column's kind and starting value (`fresh`: a new value for every row, such as an empty array). */
 export interface Column<T> {
@@ -37,16 +39,25 @@ export type Schema = Record<string, Column<unknown>>;
 export type RowOf<S extends Schema> = { -readonly [K in keyof S]: S[K] extends Column<infer T> ? T : never };
 
 export const num = (init = 0, answer = false): Column<number> => ({ kind: 'number', init, answer });
+/** Counts, small codes and TTLs (-2^31 .. 2^31-1). */
+export const int = (init = 0, answer = false): Column<number> => ({ kind: 'int', init, answer });
+/** Addresses, ports, sequence numbers and frame numbers (0 .. 2^32-1). */
+export const uint = (init = 0, answer = false): Column<number> => ({ kind: 'uint', init, answer });
 export const bool = (init = false, answer = false): Column<boolean> => ({ kind: 'boolean', init, answer });
 export const ref = <T>(init: T, answer = false, fresh?: () => T): Column<T> => ({ kind: 'ref', init, answer, fresh });
 
 /** One segment of one group: its columns of each kind. */
 export class Segment {
   readonly f: Float64Array;
+  /** The 32-bit columns, signed and unsigned views of one buffer. */
+  readonly n: Int32Array;
+  readonly u: Uint32Array;
   readonly b: Uint8Array;
   readonly r: unknown[];
-  constructor(numbers: number, booleans: number, refs: number) {
+  constructor(numbers: number, ints: number, booleans: number, refs: number) {
     this.f = new Float64Array(numbers * SEGMENT);
+    this.n = new Int32Array(ints * SEGMENT);
+    this.u = new Uint32Array(this.n.buffer);
     this.b = new Uint8Array(booleans * SEGMENT);
     this.r = new Array<unknown>(refs * SEGMENT).fill(null);
   }
@@ -70,6 +81,7 @@ export class RowHandle {
 
 interface Layout {
   numbers: number;
+  ints: number;
   booleans: number;
   refs: number;
   /** Column name -> its index among the columns of its kind and group. */
@@ -77,20 +89,20 @@ interface Layout {
 }
 
 function layout(schema: Schema, answer: boolean): Layout {
-  const l: Layout = { numbers: 0, booleans: 0, refs: 0, place: new Map() };
+  const l: Layout = { numbers: 0, ints: 0, booleans: 0, refs: 0, place: new Map() };
   for (const [name, c] of Object.entries(schema)) {
     if (c.answer !== answer) continue;
-    const k = c.kind === 'number' ? l.numbers++ : c.kind === 'boolean' ? l.booleans++ : l.refs++;
+    const k = c.kind === 'number' ? l.numbers++ : c.kind === 'int' || c.kind === 'uint' ? l.ints++ : c.kind === 'boolean' ? l.booleans++ : l.refs++;
     l.place.set(name, k);
   }
   return l;
 }
 
-const STORE = { number: 'f', boolean: 'b', ref: 'r' } as const;
+const STORE = { number: 'f', int: 'n', uint: 'u', boolean: 'b', ref: 'r' } as const;
 
 /** Where column `name` of the row at place `row` (an expression) is, in its store. */
 function at(l: Layout, kind: ColumnKind, name: string, row: string): string {
-  const width = kind === 'number' ? l.numbers : kind === 'boolean' ? l.booleans : l.refs;
+  const width = kind === 'number' ? l.numbers : kind === 'int' || kind === 'uint' ? l.ints : kind === 'boolean' ? l.booleans : l.refs;
   return `${row} * ${width} + ${l.place.get(name)!}`;
 }
 
@@ -206,7 +218,7 @@ export class RowTable<H extends RowHandle> extends RowTableBase {
     } else {
       const n = this.handles.length;
       const seg = n / SEGMENT | 0;
-      if (seg === this.segments.length) this.segments.push(new Segment(this.syn.numbers, this.syn.booleans, this.syn.refs));
+      if (seg === this.segments.length) this.segments.push(new Segment(this.syn.numbers, this.syn.ints, this.syn.booleans, this.syn.refs));
       if (n >= this.generations.length) {
         const g = new Uint32Array(this.generations.length * 2);
         g.set(this.generations);
@@ -251,7 +263,7 @@ export class RowTable<H extends RowHandle> extends RowTableBase {
     let p = this.freeAnswers.pop();
     if (p === undefined) {
       p = this.answersUsed++;
-      if (p / SEGMENT >= this.answerSegments.length) this.answerSegments.push(new Segment(this.ans.numbers, this.ans.booleans, this.ans.refs));
+      if (p / SEGMENT >= this.answerSegments.length) this.answerSegments.push(new Segment(this.ans.numbers, this.ans.ints, this.ans.booleans, this.ans.refs));
     }
     const s = this.answerSegments[p / SEGMENT | 0];
     h.a = s;
@@ -263,7 +275,7 @@ export class RowTable<H extends RowHandle> extends RowTableBase {
 
   /** Bytes held by the segments (not by the objects their reference columns point to). */
   get bytes(): number {
-    const per = (l: Layout) => SEGMENT * (8 * l.numbers + l.booleans + 8 * l.refs);
+    const per = (l: Layout) => SEGMENT * (8 * l.numbers + 4 * l.ints + l.booleans + 8 * l.refs);
     return this.segments.length * per(this.syn) + this.answerSegments.length * per(this.ans);
   }
 }

@@ -6,7 +6,7 @@
  */
 import { Fifo } from '../flow/fifo.js';
 import { setTuple, tupleMatches, type FlowEntry } from '../flow/table.js';
-import { bool, installColumns, num, ref, RowHandle, RowTable, type RowOf } from '../flow/row-table.js';
+import { bool, installColumns, int, num, ref, uint, RowHandle, RowTable, type RowOf } from '../flow/row-table.js';
 import { endpointToString, ipv4ToString, ipv6ToString } from '../util/ip.js';
 import type { Flag, Verdict } from '../model/verdict.js';
 import type { EndpointEntry, HostEntry } from './evidence.js';
@@ -56,104 +56,104 @@ const ANSWER = true;
  * (SYN-ACK, RST, ICMP, data, the responder's counts) only from the first write to one of its fields.
  */
 export const ATTEMPT_COLUMNS = {
-  version: num(), c0: num(), c1: num(), c2: num(), c3: num(), s0: num(), s1: num(), s2: num(), s3: num(),
-  cport: num(), sport: num(),
+  version: int(), c0: uint(), c1: uint(), c2: uint(), c3: uint(), s0: uint(), s1: uint(), s2: uint(), s3: uint(),
+  cport: int(), sport: int(),
   /** VLAN context (NetStart.vlanKey): 0 untagged. */
-  vlan: num(),
-  hash: num(),
+  vlan: int(),
+  hash: uint(),
   /** Index in the flow table's entry array, -1 when not in it. */
-  index: num(-1),
+  index: int(-1),
 
   /** Order of creation (first SYN). */
-  seq: num(),
+  seq: int(),
   /** Index of the input file of the first SYN. */
-  file: num(),
-  isn: num(),
+  file: int(),
+  isn: uint(),
   startSec: num(),
-  startNsec: num(),
-  tsDigits: num(6),
+  startNsec: int(),
+  tsDigits: int(6),
   /** Capture-interface key of the first SYN (pcapng interface and cooked-header ifindex). */
   ifKey: num(),
   t0: num(),
   lastSynT: num(),
   /** The SYN before the last one (the last back-off is lastSynT - prevSynT). */
   prevSynT: num(),
-  synCount: num(1),
+  synCount: int(1),
   /** Replaced by the first SYN's own one-element array (most attempts have one SYN). */
   synFrames: ref<number[]>(NO_FRAMES, false, () => []),
   portReuse: bool(),
   /** Payload carried by the SYN itself (TCP Fast Open). */
-  synDataLen: num(),
+  synDataLen: int(),
 
   synAckT: num(-1, ANSWER),
-  synAckFrame: num(0, ANSWER),
-  synAckCount: num(0, ANSWER),
+  synAckFrame: uint(0, ANSWER),
+  synAckCount: int(0, ANSWER),
   serverIsn: num(0, ANSWER),
   /** The sequence number the client expects next from the server (for RST validity). */
   srvNextSeq: num(0, ANSWER),
-  synAckTtl: num(-1, ANSWER),
+  synAckTtl: int(-1, ANSWER),
   /** Capture interface of the first SYN-ACK: copies on other interfaces are not retransmissions. */
   synAckIfKey: num(0, ANSWER),
-  synAckOptMask: num(0, ANSWER),
+  synAckOptMask: int(0, ANSWER),
   /** Time of the last SYN sent before the first SYN-ACK (for the RTT, as Karn's rule wants). */
   synBeforeAckT: num(0, ANSWER),
-  synAckRetxFrame: num(0, ANSWER),
-  synAckAfterAckFrame: num(0, ANSWER),
+  synAckRetxFrame: uint(0, ANSWER),
+  synAckAfterAckFrame: uint(0, ANSWER),
 
   ackT: num(-1, ANSWER),
-  ackFrame: num(0, ANSWER),
+  ackFrame: uint(0, ANSWER),
 
-  cliDataFrame: num(0, ANSWER),
+  cliDataFrame: uint(0, ANSWER),
   cliDataT: num(-1, ANSWER),
   cliDataSeq: num(0, ANSWER),
-  cliDataRetx: num(0, ANSWER),
-  srvAckedDataFrame: num(0, ANSWER),
-  srvDataFrame: num(0, ANSWER),
+  cliDataRetx: int(0, ANSWER),
+  srvAckedDataFrame: uint(0, ANSWER),
+  srvDataFrame: uint(0, ANSWER),
   /** A server packet (not RST) after a RST in its name: the RST was not the server's. */
-  srvAfterRstFrame: num(0, ANSWER),
+  srvAfterRstFrame: uint(0, ANSWER),
 
   rstT: num(-1, ANSWER),
-  rstFrame: num(0, ANSWER),
-  rstTtl: num(-1, ANSWER),
+  rstFrame: uint(0, ANSWER),
+  rstTtl: int(-1, ANSWER),
   /** Capture interface the RST was seen on (its TTL is compared with that interface's baseline). */
   rstIfKey: num(0, ANSWER),
-  rstFlowLabel: num(0, ANSWER),
+  rstFlowLabel: int(0, ANSWER),
   /** The RST came after the handshake completed on the wire. */
   rstAfterAck: bool(false, ANSWER),
   /** The RST carried the ACK flag (a socket's own reset) rather than being a bare reply to a segment. */
   rstHasAck: bool(false, ANSWER),
-  invalidRstFrame: num(0, ANSWER),
+  invalidRstFrame: uint(0, ANSWER),
 
   cliRstT: num(-1, ANSWER),
-  cliRstFrame: num(0, ANSWER),
-  cliFinFrame: num(0, ANSWER),
+  cliRstFrame: uint(0, ANSWER),
+  cliFinFrame: uint(0, ANSWER),
   /** When the client's FIN came, and how often it was sent again before the server acknowledged anything. */
   cliFinT: num(-1, ANSWER),
-  cliFinRetx: num(0, ANSWER),
-  srvFinFrame: num(0, ANSWER),
+  cliFinRetx: int(0, ANSWER),
+  srvFinFrame: uint(0, ANSWER),
 
   icmpT: num(-1, ANSWER),
-  icmpFrame: num(0, ANSWER),
-  icmpFamily: num(0, ANSWER),
-  icmpType: num(0, ANSWER),
-  icmpCode: num(0, ANSWER),
-  icmpTtl: num(0, ANSWER),
+  icmpFrame: uint(0, ANSWER),
+  icmpFamily: int(0, ANSWER),
+  icmpType: int(0, ANSWER),
+  icmpCode: int(0, ANSWER),
+  icmpTtl: int(0, ANSWER),
   /** Address words of the ICMP error's sender. */
   icmpSender: ref<number[] | null>(null, ANSWER),
   /** The ICMP error's quote was cut (snap length) before the sequence number: matched by addresses and client port. */
   icmpPartial: bool(false, ANSWER),
   /** RSTs that answered later SYN retransmissions (each SYN its own RST: not duplicate frames), and the last one's time. */
-  rstAnswers: num(0, ANSWER),
+  rstAnswers: int(0, ANSWER),
   lastRstT: num(-1, ANSWER),
   /** SYNs sent before the first SYN-ACK (0: none yet). */
-  synsAtAnswer: num(0, ANSWER),
+  synsAtAnswer: int(0, ANSWER),
   /** When the server first acknowledged the client's data (-1: never). */
   srvAckedDataT: num(-1, ANSWER),
   /**
    * A server ACK after the handshake that acknowledged none of the client's data (a duplicate ACK:
    * a segment was missing): the server had the connection, so no full queue dropped the final ACK.
    */
-  srvDupAckFrame: num(0, ANSWER),
+  srvDupAckFrame: uint(0, ANSWER),
 
   /**
    * The endpoint's SYN-ACK count (EndpointEntry.synAcks) at the first SYN, and just before this
@@ -162,20 +162,20 @@ export const ATTEMPT_COLUMNS = {
   aliveAtT0: num(),
   aliveAtAnswer: num(-1, ANSWER),
   /** The endpoint's last SYN-ACK before this attempt's own (evidence of a live listener). */
-  aliveFrame: num(0, ANSWER),
+  aliveFrame: uint(0, ANSWER),
   /** SYNs of this attempt sent while the endpoint's queues held other attempts (see EndpointEntry.queued). */
-  busySyns: num(),
+  busySyns: int(),
   /** Other connections completed and not yet served by the application when this one's handshake ACK came (-1: no ACK yet). */
   busyAtAck: num(-1, ANSWER),
   /** Where this attempt stands in its endpoint's queues (a Queued value). */
-  queued: num(),
+  queued: int(),
   /** The handshake was completed without a captured SYN-ACK: the client's ACK of the server's ISN proves it. */
   oneSided: bool(false, ANSWER),
   /** The sequence number after the client's highest data (0 until data is seen). */
   cliNextSeq: num(0, ANSWER),
 
   truncated: bool(),
-  dupFrames: num(),
+  dupFrames: int(),
   /** Zeek-style history letters (see HistoryLetter). */
   history: ref(''),
   /** Last packet of the attempt (relative seconds). */
@@ -186,26 +186,26 @@ export const ATTEMPT_COLUMNS = {
    * length) each side sent, copies of a packet included; the capture time of the attempt's last
    * packet, TCP or ICMP (its own timestamp, kept as the latest seen).
    */
-  origPkts: num(),
+  origPkts: int(),
   origIpBytes: num(),
-  respPkts: num(0, ANSWER),
+  respPkts: int(0, ANSWER),
   respIpBytes: num(0, ANSWER),
   endSec: num(),
-  endNsec: num(),
+  endNsec: int(),
   /**
    * Zeek's model of each TCP endpoint, originator (`zo*`) and responder (`zr*`): state bits
    * (conn-track.ts ZBits), first, last and acknowledged sequence numbers, the relative sequence
    * numbers of its last SYN, FIN and RST (history letters repeat only when they differ), and its
    * retransmission and zero-window counts (letters at 1, 10, 100, ...).
    */
-  zoBits: num(), zoStart: num(), zoLast: num(), zoAck: num(), zoSyn: num(), zoFin: num(), zoRst: num(), zoRxmt: num(), zoWin0: num(),
-  zrBits: num(0, ANSWER), zrStart: num(0, ANSWER), zrLast: num(0, ANSWER), zrAck: num(0, ANSWER), zrSyn: num(0, ANSWER),
+  zoBits: int(), zoStart: num(), zoLast: num(), zoAck: num(), zoSyn: num(), zoFin: num(), zoRst: num(), zoRxmt: num(), zoWin0: num(),
+  zrBits: int(0, ANSWER), zrStart: num(0, ANSWER), zrLast: num(0, ANSWER), zrAck: num(0, ANSWER), zrSyn: num(0, ANSWER),
   zrFin: num(0, ANSWER), zrRst: num(0, ANSWER), zrRxmt: num(0, ANSWER), zrWin0: num(0, ANSWER),
   /** Zeek's `history` (its letters, not synscope's: see conn-track.ts). */
   zHistory: ref(''),
   /** Zeek's last-activity time: the last TCP packet before both sides had closed (its `duration` ends there). */
   zLastSec: num(),
-  zLastNsec: num(),
+  zLastNsec: int(),
 
   decided: bool(),
   /** The consumer has made its final report (then it may be settled: see HandshakeEngine.reported). */
@@ -213,7 +213,7 @@ export const ATTEMPT_COLUMNS = {
   verdict: ref<Verdict>('incomplete'),
   flags: ref<Flag[]>(NO_FLAGS),
   /** The deciding rule's number (verdict/rules.ts RULE_NUMBER) and the numbers its sentence quotes (verdict/reasons.ts). */
-  why: num(), why0: num(), why1: num(), why2: num(), why3: num(),
+  why: int(), why0: num(), why1: num(), why2: num(), why3: num(),
   frames: ref<number[]>(NO_FRAMES),
   /** The verdict changed after it was first reported (an answer came late). */
   revised: bool(),
