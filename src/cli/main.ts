@@ -291,6 +291,11 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 // SYN flood 724 MB instead of 916 MB, for about 3 % more time (bench/RESULTS.md). Set here, in
 // the command line's own process only: a library must not change its host's V8 settings.
 setFlagsFromString('--heap-growing-percent=100');
+// An attempt's fields are accessors over typed columns (flow/row-table.ts), 30 to 60 bytes of
+// bytecode each: above V8's 27-byte "always inline" size, so in the engine's larger functions they
+// competed for the inlining budget and a share stayed calls (about 8 % of the CPU profile, +16 %
+// CPU on the 200 MB bench file). Counting them as small brings that back to within 5 % (RESULTS.md).
+setFlagsFromString('--max-inlined-bytecode-size-small=64');
 
 await main(process.argv);
 
