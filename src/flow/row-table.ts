@@ -77,6 +77,11 @@ export class RowHandle {
     this.s = s;
     this.i = i;
   }
+
+  /** The row has stored answer columns (a write to one of them gave it a place). */
+  get hasAnswerPlace(): boolean {
+    return this.j >= 0;
+  }
 }
 
 interface Layout {

@@ -96,7 +96,7 @@ export const ATTEMPT_COLUMNS = {
   synAckIfKey: num(0, ANSWER),
   synAckOptMask: int(0, ANSWER),
   /** Time of the last SYN sent before the first SYN-ACK (for the RTT, as Karn's rule wants). */
-  synBeforeAckT: num(0, ANSWER),
+  synBeforeAckT: num(),
   synAckRetxFrame: uint(0, ANSWER),
   synAckAfterAckFrame: uint(0, ANSWER),
 

@@ -2,7 +2,7 @@
  * Unanswered attempts in compact form. Under a SYN flood most attempts are a single SYN waiting
  * out its handshake timeout; a full `Attempt` (over 1 KB, and work for the garbage collector) for
  * each would make memory grow with the flood's rate. When the attempt table is full, an attempt
- * that has seen nothing but its own SYNs moves here: about 260 bytes in typed arrays, no object.
+ * that has seen nothing but its own SYNs moves here: about 210 bytes in typed arrays, no object.
  * It keeps its place in time (it is decided at the same deadline, from the same evidence), so a
  * flood is still called `filtered` or `backlog-drop` rather than cut short, and a packet that
  * concerns it turns it back into an Attempt.
@@ -26,8 +26,8 @@ import type { EndpointEntry, HostEntry } from './evidence.js';
 const K = 13; // version, c0..c3, s0..s3, cport, sport, hash, vlan
 const KH = 11;
 const KV = 12;
-const D = 15; // seq, file, isn, startSec, startNsec, t0, lastSynT, prevSynT, lastT, deadline, aliveAtT0, busySyns, origIpBytes, endSec, endNsec
-const I = 9; // tsDigits, ifKey, synCount, synDataLen, dupFrames, bits, frame count, verdict, origPkts
+const D = 10; // startSec, t0, lastSynT, prevSynT, lastT, deadline, aliveAtT0, origIpBytes, endSec, ifKey
+const I = 14; // tsDigits, seq, synCount, synDataLen, dupFrames, bits, frame count, verdict, origPkts, file, isn, startNsec, busySyns, endNsec
 const BIT_REUSE = 1;
 const BIT_TRUNCATED = 2;
 const BIT_RETRANSMIT_SEEN = 4; // history "ST" rather than "S"
@@ -41,7 +41,7 @@ export class ParkedSyns {
   private keys = new Uint32Array(0);
   private dbl = new Float64Array(0);
   private ints = new Int32Array(0);
-  private frames = new Float64Array(0);
+  private frames = new Uint32Array(0);
   private hosts: Array<HostEntry | null> = [];
   private endpoints: Array<EndpointEntry | null> = [];
   /** Slot is in use (1) or a hole (0). */
@@ -82,19 +82,19 @@ export class ParkedSyns {
     k[kb + KV] = a.vlan;
     const d = this.dbl;
     const db = s * D;
-    d[db] = a.seq; d[db + 1] = a.file; d[db + 2] = a.isn; d[db + 3] = a.startSec; d[db + 4] = a.startNsec;
-    d[db + 5] = a.t0; d[db + 6] = a.lastSynT; d[db + 7] = a.prevSynT; d[db + 8] = a.lastT; d[db + 9] = deadline;
-    d[db + 10] = a.aliveAtT0; d[db + 11] = a.busySyns;
-    d[db + 12] = a.origIpBytes; d[db + 13] = a.endSec; d[db + 14] = a.endNsec;
+    d[db] = a.startSec; d[db + 1] = a.t0; d[db + 2] = a.lastSynT; d[db + 3] = a.prevSynT; d[db + 4] = a.lastT;
+    d[db + 5] = deadline; d[db + 6] = a.aliveAtT0; d[db + 7] = a.origIpBytes; d[db + 8] = a.endSec; d[db + 9] = a.ifKey;
     const n = this.ints;
     const ib = s * I;
-    n[ib] = a.tsDigits; n[ib + 1] = a.ifKey; n[ib + 2] = a.synCount; n[ib + 3] = a.synDataLen; n[ib + 4] = a.dupFrames;
+    n[ib] = a.tsDigits; n[ib + 1] = a.seq; n[ib + 2] = a.synCount; n[ib + 3] = a.synDataLen; n[ib + 4] = a.dupFrames;
     n[ib + 5] = (a.portReuse ? BIT_REUSE : 0) | (a.truncated ? BIT_TRUNCATED : 0) | (a.history === 'ST' ? BIT_RETRANSMIT_SEEN : 0)
       | (a.revised ? BIT_REVISED : 0);
     const count = Math.min(a.synFrames.length, MAX_FRAMES);
     n[ib + 6] = count;
     n[ib + 7] = a.decided ? verdictIndex(a.verdict) + 1 : 0;
     n[ib + 8] = a.origPkts;
+    // (The attempt's own columns are 32-bit for these: attempt.ts.)
+    n[ib + 9] = a.file; n[ib + 10] = a.isn; n[ib + 11] = a.startNsec; n[ib + 12] = a.busySyns; n[ib + 13] = a.endNsec;
     for (let i = 0; i < count; i++) this.frames[s * MAX_FRAMES + i] = a.synFrames[i];
     this.hosts[s] = a.host;
     this.endpoints[s] = a.endpoint;
@@ -146,11 +146,11 @@ export class ParkedSyns {
   }
 
   seqOf(slot: number): number {
-    return this.dbl[slot * D];
+    return this.ints[slot * I + 1];
   }
 
   deadline(slot: number): number {
-    return this.dbl[slot * D + 9];
+    return this.dbl[slot * D + 5];
   }
 
   /** Takes the attempt out into `a` (a blank Attempt), in no table. */
@@ -166,20 +166,19 @@ export class ParkedSyns {
     a.vlan = k[kb + KV];
     const d = this.dbl;
     const db = s * D;
-    a.seq = d[db]; a.file = d[db + 1]; a.isn = d[db + 2]; a.startSec = d[db + 3]; a.startNsec = d[db + 4];
-    a.t0 = d[db + 5]; a.lastSynT = d[db + 6]; a.prevSynT = d[db + 7]; a.lastT = d[db + 8];
-    a.aliveAtT0 = d[db + 10]; a.busySyns = d[db + 11];
-    a.origIpBytes = d[db + 12]; a.endSec = d[db + 13]; a.endNsec = d[db + 14];
+    a.startSec = d[db]; a.t0 = d[db + 1]; a.lastSynT = d[db + 2]; a.prevSynT = d[db + 3]; a.lastT = d[db + 4];
+    a.aliveAtT0 = d[db + 6]; a.origIpBytes = d[db + 7]; a.endSec = d[db + 8]; a.ifKey = d[db + 9];
     a.synBeforeAckT = a.lastSynT;
     const n = this.ints;
     const ib = s * I;
-    a.tsDigits = n[ib]; a.ifKey = n[ib + 1]; a.synCount = n[ib + 2]; a.synDataLen = n[ib + 3]; a.dupFrames = n[ib + 4];
+    a.tsDigits = n[ib]; a.seq = n[ib + 1]; a.synCount = n[ib + 2]; a.synDataLen = n[ib + 3]; a.dupFrames = n[ib + 4];
     const bits = n[ib + 5];
     a.portReuse = (bits & BIT_REUSE) !== 0;
     a.truncated = (bits & BIT_TRUNCATED) !== 0;
     a.history = bits & BIT_RETRANSMIT_SEEN ? 'ST' : 'S';
     a.revised = (bits & BIT_REVISED) !== 0;
     a.origPkts = n[ib + 8];
+    a.file = n[ib + 9]; a.isn = n[ib + 10] >>> 0; a.startNsec = n[ib + 11]; a.busySyns = n[ib + 12]; a.endNsec = n[ib + 13];
     synOnlyConn(a);
     const verdict = n[ib + 7];
     if (verdict > 0) {
@@ -230,7 +229,7 @@ export class ParkedSyns {
   private release(): void {
     this.cap = 0;
     this.keys = new Uint32Array(0); this.dbl = new Float64Array(0); this.ints = new Int32Array(0);
-    this.frames = new Float64Array(0); this.live = new Uint8Array(0);
+    this.frames = new Uint32Array(0); this.live = new Uint8Array(0);
     this.hosts = []; this.endpoints = [];
     this.index.reset(0);
   }
@@ -245,7 +244,7 @@ export class ParkedSyns {
     const keys = new Uint32Array(cap * K);
     const dbl = new Float64Array(cap * D);
     const ints = new Int32Array(cap * I);
-    const frames = new Float64Array(cap * MAX_FRAMES);
+    const frames = new Uint32Array(cap * MAX_FRAMES);
     const live = new Uint8Array(cap);
     const hosts: Array<HostEntry | null> = new Array(cap).fill(null);
     const endpoints: Array<EndpointEntry | null> = new Array(cap).fill(null);
