@@ -283,6 +283,7 @@ export class Analysis {
     if (previous === null) {
       const wanted = this.wanted(a);
       this.enqueue(a.seq, wanted ? a : SKIPPED);
+      if (!wanted) this.engine.unreported(a);
       if (wanted && this.opts.onAttempt) this.opts.onAttempt(this.report(a));
       return;
     }
@@ -303,7 +304,7 @@ export class Analysis {
   /** A newly decided attempt waits in the ring for its turn. */
   private enqueue(seq: number, a: Attempt | null): void {
     // Behind the reports already made: it can never have its turn (see finish).
-    if (seq < this.nextSeq) { this.stray++; return; }
+    if (seq < this.nextSeq) { this.stray++; if (a) this.engine.unreported(a); return; }
     if (seq - this.nextSeq >= this.ring.length) this.grow(seq - this.nextSeq + 1);
     const i = seq & this.mask;
     if (this.ring[i] === undefined) this.pendingCount++;

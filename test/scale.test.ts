@@ -111,6 +111,18 @@ test('when the compact store is full too, the oldest are decided early and a war
   assert.ok(report.summary.warnings.some((w) => w.includes(`${early} attempt(s) were decided early`)), report.summary.warnings.join('\n'));
 });
 
+test('attempts a filter leaves out free their rows once let go: memory does not grow with them', () => {
+  const steps: Step[] = [];
+  // 400 connections to port 80, each closing 1 s after it opened; the analysis wants port 81 only.
+  for (let i = 0; i < 400; i++) steps.push(...connection(i / 10, i, 1));
+  let held: ReturnType<Analysis['engine']['held']> | undefined;
+  const { report } = run(steps, { ports: [81] }, (an) => { held = an.engine.held(); });
+  assert.equal(report.summary.attempts, 0);
+  // No report will be made of them, so nothing but the table may hold their rows.
+  assert.ok(held!.attempts < 100, JSON.stringify(held));
+  assert.equal(held!.rows, held!.attempts, JSON.stringify(held));
+});
+
 test('established connections shrink to a small record once reported; their later packets are not midstream flows', () => {
   const steps: Step[] = [];
   // 400 connections over 40 s, each closing 60 s after it opened (long after its report).

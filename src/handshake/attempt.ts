@@ -228,6 +228,8 @@ export const ATTEMPT_COLUMNS = {
   wakeAt: num(Infinity),
   /** The engine has let it go (see AttemptStore.release). */
   released: bool(),
+  /** No report will be made of it (see AttemptStore.unreported). */
+  unreported: bool(),
 };
 
 export interface Attempt extends RowOf<typeof ATTEMPT_COLUMNS> {}

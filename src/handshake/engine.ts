@@ -136,6 +136,11 @@ export class HandshakeEngine {
     this.store.reported(a);
   }
 
+  /** The consumer will never report this attempt (filtered out): its row goes once the engine lets it go. */
+  unreported(a: Attempt): void {
+    this.store.unreported(a);
+  }
+
   /** Whether the attempt is still held, so that later packets can revise it. */
   holds(a: Attempt): boolean {
     return this.store.holds(a);
@@ -242,7 +247,7 @@ export class HandshakeEngine {
   }
 
   /** Attempts held now, by form (see AttemptStore.held). */
-  held(): { attempts: number; parked: number; quiet: number; settled: number } {
+  held(): ReturnType<AttemptStore["held"]> {
     return this.store.held();
   }
 

@@ -203,6 +203,15 @@ export class AttemptStore {
     else if (a.released) this.rows.free(a);
   }
 
+  /**
+   * No report will be made of the attempt (the consumer filtered it out): nothing else changes (it is
+   * not settled or quieted, as a reported one may be), but its row is freed once it is let go.
+   */
+  unreported(a: Attempt): void {
+    a.unreported = true;
+    if (a.released) this.rows.free(a);
+  }
+
   /** Whether the attempt is still in the table (not forgotten): later packets can still revise it. */
   holds(a: Attempt): boolean {
     return a.index >= 0;
@@ -269,7 +278,7 @@ export class AttemptStore {
     this.heap.remove(a);
     setQueued(a, Queued.NONE, this.now);
     a.released = true;
-    if (a.reported) this.rows.free(a);
+    if (a.reported || a.unreported) this.rows.free(a);
   }
 
   /**
@@ -344,8 +353,8 @@ export class AttemptStore {
   }
 
   /** Attempts held now: full, parked (compact, unanswered), quiet (compact, decided) and settled (compact, established). */
-  held(): { attempts: number; parked: number; quiet: number; settled: number } {
-    return { attempts: this.attempts.size, parked: this.parked.size, quiet: this.quiet.size, settled: this.settled.size };
+  held(): { attempts: number; parked: number; quiet: number; settled: number; rows: number } {
+    return { attempts: this.attempts.size, parked: this.parked.size, quiet: this.quiet.size, settled: this.settled.size, rows: this.rows.size };
   }
 
   /**
