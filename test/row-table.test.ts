@@ -44,6 +44,8 @@ test('row table: answer columns read their starting values without storage, and 
   const b = rows.alloc();
   assert.deepEqual([a.answerT, a.answerTtl, a.answerSeq, a.answerSeen, a.answerWho], [-1, -1, 0, false, null]);
   assert.equal(rows.answers, 0);
+  a.answerT = -1; a.answerSeen = false; a.answerWho = null;
+  assert.equal(rows.answers, 0, 'writing the starting values takes no place');
   b.answerSeq = 0xfffffffe;
   assert.equal(rows.answers, 1);
   assert.deepEqual([b.answerT, b.answerTtl, b.answerSeq, b.answerSeen], [-1, -1, 0xfffffffe, false], 'the rest at their starting values');

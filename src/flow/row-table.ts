@@ -4,9 +4,11 @@
  * A table is made from a schema: an object of columns, each a number (Float64Array), a 32-bit integer (Int32Array or Uint32Array), a boolean
  * (Uint8Array) or a reference (a plain array: strings, small arrays, host and endpoint records).
  * (Integer columns take half the bytes of a double; a value outside their range would wrap, so a
- * column is an integer one only where the wire format bounds it.) Columns come in two groups. The first group is stored for every row; the second ("answer")
- * group is stored in a second set of segments, and a row takes a place there only when one of its
- * fields is first written: most rows of a SYN flood are never answered and never pay for it.
+ * column is an integer one only where the wire format bounds it.) Columns come in two groups. The
+ * first group is stored for every row; the second ("answer") group is stored in a second set of
+ * segments, and a row takes a place there only when one of its
+ * fields is first written with another value than its starting one: most rows of a SYN flood are
+ * never answered and never pay for it.
  *
  * Each row has one handle, an object of seven fields that lives as long as its slot and is reused
  * with it: the schema's fields are accessors on the handle's prototype, generated from the schema
@@ -76,11 +78,6 @@ export class RowHandle {
   constructor(readonly table: RowTableBase, readonly slot: number, s: Segment, i: number) {
     this.s = s;
     this.i = i;
-  }
-
-  /** The row has stored answer columns (a write to one of them gave it a place). */
-  get hasAnswerPlace(): boolean {
-    return this.j >= 0;
   }
 }
 
@@ -162,8 +159,10 @@ export function installColumns(proto: object, schema: Schema): void {
     } else {
       const init = literal(c.init);
       if (init === '' && c.init !== undefined) throw new Error(`column ${name}: an answer column's starting value must be a literal`);
-      get = `const j = this.j; return j < 0 ? ${c.kind === 'boolean' ? String(c.init) : init} : ${read(`this.a.${store}[${at(l, c.kind, name, 'j')}]`)};`;
-      set = `if (this.j < 0) this.table.answer(this); this.a.${store}[${at(l, c.kind, name, 'this.j')}] = ${write};`;
+      const start = c.kind === 'boolean' ? String(c.init) : init;
+      get = `const j = this.j; return j < 0 ? ${start} : ${read(`this.a.${store}[${at(l, c.kind, name, 'j')}]`)};`;
+      // Writing the starting value takes no place: the field reads it already.
+      set = `if (this.j < 0) { if (v === ${start}) return; this.table.answer(this); } this.a.${store}[${at(l, c.kind, name, 'this.j')}] = ${write};`;
     }
     Object.defineProperty(proto, name, {
       get: new Function(get) as () => unknown,

@@ -100,10 +100,6 @@ function load(a: Attempt): void {
 function store(a: Attempt): void {
   a.zoBits = orig.bits; a.zoStart = orig.start; a.zoLast = orig.last; a.zoAck = orig.ack;
   a.zoSyn = orig.syn; a.zoFin = orig.fin; a.zoRst = orig.rst; a.zoRxmt = orig.rxmt; a.zoWin0 = orig.win0;
-  // The responder's fields are answer columns (attempt.ts): a responder that has sent nothing
-  // is still at their starting values, and writing them would store them for every SYN.
-  if (!a.hasAnswerPlace && resp.bits === 0 && resp.start === 0 && resp.last === 0 && resp.ack === 0 && resp.syn === 0
-    && resp.fin === 0 && resp.rst === 0 && resp.rxmt === 0 && resp.win0 === 0) return;
   a.zrBits = resp.bits; a.zrStart = resp.start; a.zrLast = resp.last; a.zrAck = resp.ack;
   a.zrSyn = resp.syn; a.zrFin = resp.fin; a.zrRst = resp.rst; a.zrRxmt = resp.rxmt; a.zrWin0 = resp.win0;
 }
