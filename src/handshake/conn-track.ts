@@ -329,7 +329,7 @@ export function zeekDurationUs(a: Attempt): number | null {
 
 /**
  * The Zeek state of an attempt that saw nothing but its own SYNs (one SYN, or retransmissions of
- * it), rebuilt from the compact form it was parked in (see parked.ts, which parks only those).
+ * it), rebuilt from the compact form it was parked in (see compact.ts, which keeps only those).
  */
 export function synOnlyConn(a: Attempt): void {
   a.zoBits = SYN_SENT | SEEN_SYN;

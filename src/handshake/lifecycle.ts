@@ -1,19 +1,21 @@
 /**
  * Where attempts live between their first SYN and the moment the engine forgets them, and the
  * memory policy that bounds them: the table of full attempts with their wake-up queue, the
- * compact stores (parked: unanswered and undecided; quiet: unanswered, decided and reported;
- * settled: established connections the server took up), the rows of the attempt table, and the
- * rules that move an attempt between them (linger, park, quiet, settle, evict, forget). The engine
- * routes packets and decides; this file decides how long state is kept and in which form.
+ * compact store (unanswered attempts, in two phases: parked, undecided; quiet, decided and
+ * reported), the settled connections (established, the server took them up), the rows of the
+ * attempt table, and the rules that move an attempt between them (linger, park, quiet, settle,
+ * evict, forget). The engine routes packets and decides; this file decides how long state is kept
+ * and in which form.
  *
- * (Attempts are rows of typed columns now (attempt.ts, flow/row-table.ts); what issue 14 still asks
- * is that the compact stores become phases of the same rows.)
+ * (Attempts are rows of typed columns (attempt.ts, flow/row-table.ts); parked and quiet are phases
+ * of one compact store. Issue 14 still asks that they be phases of the rows themselves, which needs
+ * rows as small as a compact entry and no handle per row.)
  */
 import { DeadlineHeap } from '../flow/deadlines.js';
 import { FlowTable } from '../flow/table.js';
 import { Attempt, AttemptQueue, AttemptTable } from './attempt.js';
 import { Queued, setQueued } from './evidence.js';
-import { isSynOnly, onlySyns, ParkedSyns } from './parked.js';
+import { CompactAttempts, isSynOnly, onlySyns, PARKED, QUIET } from './compact.js';
 import { SettledFlows } from './settled.js';
 
 /** Seconds a closed connection's state stays to recognise its last packets. */
@@ -45,11 +47,8 @@ export interface StoreCounts {
 export class AttemptStore {
   private readonly attempts = new FlowTable<Attempt>();
   private readonly heap = new DeadlineHeap<Attempt>();
-  private readonly parked: ParkedSyns;
-  /** Unanswered attempts decided and reported, in compact form until their quiet time ends. */
-  private readonly quiet: ParkedSyns;
-  /** Both compact stores, in the order they are searched. */
-  private readonly compact: readonly ParkedSyns[];
+  /** Unanswered attempts in compact form: parked (undecided), or quiet (decided and reported, until their quiet time ends). */
+  private readonly compact: CompactAttempts;
   readonly settled = new SettledFlows();
   /** The rows of every attempt held in full (a row is freed once let go and reported). */
   private readonly rows = new AttemptTable();
@@ -70,9 +69,7 @@ export class AttemptStore {
     /** Full attempts beyond which unanswered ones are parked. */
     private readonly parkAbove: number,
   ) {
-    this.parked = new ParkedSyns(8 * maxAttempts);
-    this.quiet = new ParkedSyns(8 * maxAttempts);
-    this.compact = [this.parked, this.quiet];
+    this.compact = new CompactAttempts(8 * maxAttempts);
   }
 
   /** Full attempts now. */
@@ -92,14 +89,15 @@ export class AttemptStore {
     const heap = this.heap;
     for (;;) {
       const when = heap.peekTime();
-      const p = this.parked.size ? this.parked.oldest() : -1;
-      if (p >= 0 && this.parked.deadline(p) <= t && this.parked.deadline(p) < when) {
+      const compact = this.compact;
+      const p = compact.size(PARKED) ? compact.oldest(PARKED) : -1;
+      if (p >= 0 && compact.deadline(p) <= t && compact.deadline(p) < when) {
         this.wakeParked(p);
         this.decider.between();
         continue;
       }
-      const q = this.quiet.size ? this.quiet.oldest() : -1;
-      if (q >= 0 && this.quiet.deadline(q) <= t) { this.quiet.discard(q); continue; }
+      const q = compact.size(QUIET) ? compact.oldest(QUIET) : -1;
+      if (q >= 0 && compact.deadline(q) <= t) { compact.discard(q); continue; }
       if (when > t) return;
       const a = heap.pop()!;
       if (a.wakeAt > t) { heap.set(a, a.wakeAt); continue; } // its deadline moved later
@@ -118,7 +116,7 @@ export class AttemptStore {
 
   /** A parked attempt's timeout has passed: it is decided as a full attempt would be. */
   private wakeParked(p: number): void {
-    const a = this.parked.unpark(this.rows.alloc(), p);
+    const a = this.compact.take(this.rows.alloc(), p);
     if (!this.decider.decide(a, false)) this.decider.decide(a, true);
     // It lingers like any decided attempt if the table has room; under a flood it is let go.
     const dropAt = a.lastT + this.linger(a);
@@ -145,23 +143,21 @@ export class AttemptStore {
   }
 
   /**
-   * The attempt of this tuple in a compact store (parked, then quiet), made full again. `either`:
+   * The attempt of this tuple in the compact store (either phase), made full again. `either`:
    * whichever side sent the packet (then `reversed` says whether it was the server).
    */
   private fromCompact(either: boolean, version: number, a: ArrayLike<number>, aport: number, b: ArrayLike<number>, bport: number, vlan: number): Attempt | undefined {
-    for (const store of this.compact) {
-      if (store.size === 0) continue;
-      const slot = either ? store.findEither(version, a, aport, b, bport, vlan) : store.find(version, a, aport, b, bport, vlan);
-      if (slot < 0) continue;
-      this.reversed = either && store.reversed;
-      return this.restore(store, slot);
-    }
-    return undefined;
+    const store = this.compact;
+    if (store.total === 0) return undefined;
+    const slot = either ? store.findEither(version, a, aport, b, bport, vlan) : store.find(version, a, aport, b, bport, vlan);
+    if (slot < 0) return undefined;
+    this.reversed = either && store.reversed;
+    return this.restore(slot);
   }
 
-  private restore(store: ParkedSyns, p: number): Attempt {
-    const deadline = store.deadline(p);
-    const a = store.unpark(this.rows.alloc(), p);
+  private restore(p: number): Attempt {
+    const deadline = this.compact.deadline(p);
+    const a = this.compact.take(this.rows.alloc(), p);
     this.attempts.insert(a);
     this.schedule(a, deadline);
     return a;
@@ -222,12 +218,12 @@ export class AttemptStore {
    * if the table is busy and the quiet store can take it in its deadline order.
    */
   private parkQuiet(a: Attempt): void {
-    if (this.attempts.size <= this.parkAbove || !a.decided || a.needsReview || !onlySyns(a) || this.quiet.size >= this.quiet.limit) return;
+    if (this.attempts.size <= this.parkAbove || !a.decided || a.needsReview || !onlySyns(a) || this.compact.size(QUIET) >= this.compact.limit) return;
     const until = a.lastT + this.linger(a);
-    if (!this.quiet.accepts(until)) return;
+    if (!this.compact.accepts(QUIET, until)) return;
     this.attempts.remove(a);
     this.heap.remove(a);
-    this.quiet.park(a, until);
+    this.compact.put(QUIET, a, until);
     this.counts.quieted++;
     this.rows.free(a);
   }
@@ -293,7 +289,7 @@ export class AttemptStore {
       if (a.index < 0 || !isSynOnly(a)) { this.young.pop(); continue; } // answered, decided or gone
       // Most answers come within 0.2 s (then there is nothing to restore), unless attempts pile up faster.
       if (this.attempts.size <= this.parkAbove || (this.now - a.t0 < 0.2 && this.attempts.size <= 2 * this.parkAbove)) return;
-      if (!this.parked.accepts(a.wakeAt) || this.parked.size >= this.parked.limit) return;
+      if (!this.compact.accepts(PARKED, a.wakeAt) || this.compact.size(PARKED) >= this.compact.limit) return;
       this.young.pop();
       this.park(a);
     }
@@ -302,8 +298,8 @@ export class AttemptStore {
   private park(a: Attempt): void {
     this.attempts.remove(a);
     this.heap.remove(a);
-    if (this.parked.size >= this.parked.limit) this.evictParked();
-    this.parked.park(a, a.wakeAt);
+    if (this.compact.size(PARKED) >= this.compact.limit) this.evictParked();
+    this.compact.put(PARKED, a, a.wakeAt);
     this.counts.parked++;
     this.rows.free(a);
   }
@@ -320,7 +316,7 @@ export class AttemptStore {
       const a = this.heap.pop()!;
       // (A SYN-only attempt restored from the compact store and due before the newest parked one
       // stays full: the store decides in the order it parks.)
-      if (isSynOnly(a) && this.parked.accepts(a.wakeAt)) {
+      if (isSynOnly(a) && this.compact.accepts(PARKED, a.wakeAt)) {
         this.park(a);
       } else if (a.decided && !a.needsReview && (a.reported || this.attempts.size > 2 * this.maxAttempts)) {
         // Reported already: later packets could only have made a revision.
@@ -339,9 +335,9 @@ export class AttemptStore {
 
   /** The compact store is full too: its oldest attempt is decided with what is known. */
   private evictParked(): void {
-    const p = this.parked.oldest();
+    const p = this.compact.oldest(PARKED);
     if (p < 0) return;
-    const a = this.parked.unpark(this.rows.alloc(), p);
+    const a = this.compact.take(this.rows.alloc(), p);
     this.counts.evicted++;
     this.decider.decide(a, true);
     this.release(a);
@@ -349,12 +345,12 @@ export class AttemptStore {
 
   /** Most attempts held in compact form at once. */
   get maxParked(): number {
-    return this.parked.limit;
+    return this.compact.limit;
   }
 
   /** Attempts held now: full, parked (compact, unanswered), quiet (compact, decided) and settled (compact, established). */
   held(): { attempts: number; parked: number; quiet: number; settled: number; rows: number } {
-    return { attempts: this.attempts.size, parked: this.parked.size, quiet: this.quiet.size, settled: this.settled.size, rows: this.rows.size };
+    return { attempts: this.attempts.size, parked: this.compact.size(PARKED), quiet: this.compact.size(QUIET), settled: this.settled.size, rows: this.rows.size };
   }
 
   /**
@@ -367,14 +363,15 @@ export class AttemptStore {
     const full: Attempt[] = [];
     for (const a of this.attempts.values()) if (!a.decided || a.needsReview) full.push(a);
     full.sort((x, y) => x.seq - y.seq);
-    const parked = this.parked.slots();
-    parked.sort((x, y) => this.parked.seqOf(x) - this.parked.seqOf(y));
+    const compact = this.compact;
+    const parked = compact.slots(PARKED);
+    parked.sort((x, y) => compact.seqOf(x) - compact.seqOf(y));
     let i = 0;
     let j = 0;
     while (i < full.length || j < parked.length) {
       let a: Attempt;
-      if (j < parked.length && (i === full.length || this.parked.seqOf(parked[j]) < full[i].seq)) {
-        a = this.parked.unpark(this.rows.alloc(), parked[j++]);
+      if (j < parked.length && (i === full.length || compact.seqOf(parked[j]) < full[i].seq)) {
+        a = compact.take(this.rows.alloc(), parked[j++]);
         this.decider.decide(a, true);
         this.release(a);
       } else {
