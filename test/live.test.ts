@@ -444,41 +444,8 @@ test('LiveClock: marks are numbers that convert to the same time as now()', () =
 
 // ---- a SYN flood on loopback ----------------------------------------------------------------
 
-/**
- * SYNs from 127.0.0.1 to 127.0.0.1 ports 9000-9099 through a raw socket: distinct source ports,
- * pseudo-random sequence numbers, valid checksums, paced to `rate` per second; stops after
- * `seconds` or `limit` packets, whichever comes first, and prints what it sent.
- */
-const FLOOD = String.raw`
-import socket, struct, sys, time
-rate, secs, limit = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
-s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
-addr = socket.inet_aton('127.0.0.1')
-pkt = bytearray(40)
-struct.pack_into('!BBHHHBBH4s4s', pkt, 0, 0x45, 0, 40, 0, 0x4000, 64, 6, 0, addr, addr)
-struct.pack_into('!HHIIBBHHH', pkt, 20, 0, 0, 0, 0, 0x50, 0x02, 64240, 0, 0)
-d = addr + addr + struct.pack('!BBH', 0, 6, 20) + bytes(pkt[20:40])
-base = sum(struct.unpack('!%dH' % (len(d) // 2), d))
-def fold(x):
-    while x >> 16: x = (x & 0xffff) + (x >> 16)
-    return x
-sent, seq, sport, dport = 0, 1, 10000, 9000
-t0 = time.monotonic()
-while sent < limit:
-    sport += 1
-    if sport > 60999: sport, dport = 10000, 9000 + (dport - 8999) % 100
-    seq = (seq * 1103515245 + 12345) & 0xffffffff
-    struct.pack_into('!HHI', pkt, 20, sport, dport, seq)
-    struct.pack_into('!H', pkt, 36, ~fold(base + sport + dport + (seq >> 16) + (seq & 0xffff)) & 0xffff)
-    s.sendto(pkt, ('127.0.0.1', 0))
-    sent += 1
-    if sent % 1000 == 0:
-        el = time.monotonic() - t0
-        if el >= secs: break
-        if sent / rate > el: time.sleep(sent / rate - el)
-el = time.monotonic() - t0
-print('{"sent": %d, "seconds": %.3f}' % (sent, el))
-`;
+/** The SYN flood (python3, raw socket; shared with bench/live-flood.sh): see its header. */
+const FLOOD_SCRIPT = join(root, 'bench', 'syn-flood.py');
 
 /** Peak RSS (VmHWM) of a process in KiB, or null when it is gone. */
 function peakRssKiB(pid: number): number | null {
@@ -516,7 +483,6 @@ test('live capture under a 100k SYN/s flood on loopback: stops by itself, memory
   inNs(FLOOD_NS, ['ip', 'link', 'set', 'lo', 'up']);
   // Silent ports: every SYN stays an attempt until the handshake timeout (no RST to match).
   inNs(FLOOD_NS, ['iptables', '-A', 'INPUT', '-p', 'tcp', '--dport', '9000:9099', '-j', 'DROP']);
-  writeFileSync(join(tmp, 'flood.py'), FLOOD);
 
   const DURATION = 4;
   const live = track(spawn('ip', ['netns', 'exec', FLOOD_NS, process.execPath, bin, 'live', '-i', 'lo', '--format', 'ndjson',
@@ -533,7 +499,7 @@ test('live capture under a 100k SYN/s flood on loopback: stops by itself, memory
 
   // Longer than the capture: synscope must stop on its own while the flood still runs.
   const started = Date.now();
-  const flood = track(spawn('ip', ['netns', 'exec', FLOOD_NS, 'python3', join(tmp, 'flood.py'), '100000', String(DURATION + 1), '600000'],
+  const flood = track(spawn('ip', ['netns', 'exec', FLOOD_NS, 'python3', FLOOD_SCRIPT, '100000', String(DURATION + 1), '600000'],
     { stdio: ['ignore', 'pipe', 'pipe'] }));
   let floodOut = '';
   let floodErr = '';
