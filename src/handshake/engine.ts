@@ -2,8 +2,9 @@
  * The handshake engine: fed decoded packets in capture order, it keeps the clock, routes each
  * packet to its attempt (or to the midstream flows) and decides each attempt's verdict as soon
  * as the evidence allows. What a packet says is written by record.ts (after accept.ts has said
- * whether it counts), where attempts live and for how long is lifecycle.ts, the server hosts'
- * baselines and the rules' context are hosts.ts, the rules themselves verdict/. Time comes only
+ * whether it counts), what a decision writes into its attempt by decision.ts, where attempts live
+ * and for how long is lifecycle.ts, the server hosts' baselines and the rules' context are
+ * hosts.ts, the rules themselves verdict/. Time comes only
  * from packet timestamps (or from the caller through `advance`), so replay is deterministic and
  * live capture uses the same code.
  */
@@ -12,7 +13,7 @@ import type { DecodedPacket } from '../decode/decoder.js';
 import { Stop } from '../decode/status.js';
 import type { Attempt } from './attempt.js';
 import { trackTcp } from './conn-track.js';
-import { Queued, setQueued, type EndpointEntry } from './evidence.js';
+import { applyDecision } from './decision.js';
 import { AttemptStore, type Decider } from './lifecycle.js';
 import { ServerBaselines } from './hosts.js';
 import { EvidenceRecorder, type PacketMeta } from './record.js';
@@ -149,35 +150,9 @@ export class HandshakeEngine {
   private decide(a: Attempt, final: boolean): boolean {
     const d = classify(a, this.servers.context(a, this.now, final, this.timeout, this.timeout + 2 * this.grace));
     if (!d) return false;
-    const previous = a.decided ? a.verdict : null;
-    if (previous !== null && previous !== d.verdict && !d.flags.includes('late-answer')) d.flags.push('late-answer');
-    a.decided = true;
-    a.verdict = d.verdict;
-    a.flags = d.flags;
-    a.why = d.why;
-    a.why0 = d.w0;
-    a.why1 = d.w1;
-    a.why2 = d.w2;
-    a.why3 = d.w3;
-    a.frames = d.frames;
-    if (d.rule === 'rate-limited' && a.endpoint) this.copyReject(a, a.endpoint);
-    // The client gave up on a SYN-ACK (or the capture ended): the server's request leaves its queue count.
-    if (a.queued === Queued.SYN_RCVD && (d.verdict === 'aborted' || d.verdict === 'incomplete')) setQueued(a, Queued.NONE, this.now);
-    if (previous === null) this.events.decided(a, null);
-    else if (previous !== d.verdict) {
-      a.revised = true;
-      this.events.decided(a, previous);
-    }
+    const previous = applyDecision(a, d, this.now);
+    if (previous !== undefined) this.events.decided(a, previous);
     return true;
-  }
-
-  /** A rate-limited attempt quotes the rejection its neighbours got (for its report and reason). */
-  private copyReject(a: Attempt, ep: EndpointEntry): void {
-    a.icmpFamily = ep.rejectFamily;
-    a.icmpType = ep.rejectType;
-    a.icmpCode = ep.rejectCode;
-    const w = ep.rejectSender;
-    a.icmpSender = [w[0], w[1], w[2], w[3]];
   }
 
   /** VLAN context of the packet being handled (NetStart.vlanKey): part of every flow's key. */
