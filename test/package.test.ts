@@ -24,7 +24,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { promisify } from 'node:util';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -161,7 +161,13 @@ describe('npm package', { timeout: 300_000 }, () => {
     }
     const stray = paths.filter((p) => !/^(package\.json|README\.md|LICENSE|native-notes\.md|SECURITY\.md|bin\/[^/]+\.js|dist\/src\/.+\.(js|d\.ts))$/.test(p));
     assert.deepEqual(stray, [], 'files that do not belong in the package');
-    assert.ok(packed.entryCount < 200 && packed.size < 400_000, `${packed.entryCount} files, ${packed.size} bytes packed`);
+    // Exactly one .js and one .d.ts per module under src/: a count that grows
+    // with the source tree (a fixed cap failed the day a module was added), and a byte cap that
+    // catches a bundled fixture or data file the path rule above would let through under dist/src.
+    const modules = (readdirSync(join(root, 'src'), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).length;
+    const built = paths.filter((p) => p.startsWith('dist/')).length;
+    assert.equal(built, 2 * modules, `${built} files under dist/ for ${modules} modules under src/`);
+    assert.ok(packed.size < 400_000, `${packed.size} bytes packed`);
     const installed = JSON.parse(readFileSync(join(app, 'node_modules', 'synscope', 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
     assert.equal(installed.scripts?.install ?? installed.scripts?.postinstall ?? installed.scripts?.preinstall, undefined, 'an install script runs on every user\'s machine');
   });
