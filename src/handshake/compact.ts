@@ -280,10 +280,16 @@ export class CompactAttempts {
       a.reported = true;
       a.verdict = VERDICTS[verdict - 1];
     }
-    const synFrames: number[] = [];
+    // At its exact size: an array grown by push from [] keeps room for 16 (152 bytes), and under a
+    // flood every attempt passes through here.
     const count = (bits >>> SHIFT_COUNT) & 7;
-    for (let i = 0; i < count; i++) synFrames.push(u[ub + U_FRAMES + i]);
-    a.synFrames = synFrames;
+    if (count === 1) {
+      a.synFrames = [u[ub + U_FRAMES]];
+    } else {
+      const synFrames: number[] = [];
+      for (let i = 0; i < count; i++) synFrames.push(u[ub + U_FRAMES + i]);
+      a.synFrames = synFrames.slice();
+    }
     a.host = g.hosts[o];
     a.endpoint = e;
     this.remove(s);
