@@ -83,10 +83,14 @@ test('the two phases share slots and the index but keep their own deadline order
   assert.equal(store.find(4, p.cli, p.cport, p.srv, p.sport, 0), -1);
 });
 
-test('an entry taken out is the row it was made from (v6 key, packed bits, decided verdict)', () => {
-  const ep6 = new EndpointEntry();
-  const srv6 = [0x20010db8, 0, 0, 0x10];
-  ep6.setKey(6, [0, 0, 0, 0], 0, srv6, 443, 7);
+/** Fields only a report reads: a quiet entry (reported already) does not keep them. */
+const REPORT_PART = ['file', 'startSec', 'startNsec', 'endSec', 'endNsec', 'origIpBytes'] as const;
+const CORE = ['version', 'c0', 'c1', 'c2', 'c3', 's0', 's1', 's2', 's3', 'cport', 'sport', 'vlan', 'hash', 'seq', 'isn',
+  'tsDigits', 'ifKey', 't0', 'lastSynT', 'prevSynT', 'synBeforeAckT', 'lastT', 'synCount', 'portReuse',
+  'synDataLen', 'truncated', 'dupFrames', 'history', 'origPkts', 'aliveAtT0', 'busySyns',
+  'decided', 'verdict', 'revised', 'zoBits', 'zoStart', 'zoLast', 'zHistory'] as const;
+
+function v6Attempt(ep6: EndpointEntry, srv6: number[]): Attempt {
   const a = blankAttempt();
   a.setKey(6, [0x20010db8, 1, 2, 3], 50123, srv6, 443, 7);
   Object.assign(a, {
@@ -97,20 +101,50 @@ test('an entry taken out is the row it was made from (v6 key, packed bits, decid
   });
   a.synFrames.push(10, 20, 30, 40, 50, 60);
   synOnlyConn(a);
+  return a;
+}
+
+test('an entry taken out is the row it was made from (v6 key, packed bits, decided verdict); a quiet one without its report part', () => {
+  const ep6 = new EndpointEntry();
+  const srv6 = [0x20010db8, 0, 0, 0x10];
+  ep6.setKey(6, [0, 0, 0, 0], 0, srv6, 443, 7);
+  const a = v6Attempt(ep6, srv6);
   const store = new CompactAttempts(10);
-  store.put(QUIET, a, 9);
+  store.put(PARKED, a, 9);
   const s = store.find(6, [0x20010db8, 1, 2, 3], 50123, srv6, 443, 7);
   assert.ok(s >= 0);
   assert.equal(store.find(6, [0x20010db8, 1, 2, 3], 50123, srv6, 443, 8), -1, 'another VLAN');
   const b = store.take(blankAttempt(), s);
-  for (const k of ['version', 'c0', 'c1', 'c2', 'c3', 's0', 's1', 's2', 's3', 'cport', 'sport', 'vlan', 'hash', 'seq', 'file', 'isn',
-    'startSec', 'startNsec', 'tsDigits', 'ifKey', 't0', 'lastSynT', 'prevSynT', 'synBeforeAckT', 'lastT', 'synCount', 'portReuse',
-    'synDataLen', 'truncated', 'dupFrames', 'history', 'origPkts', 'origIpBytes', 'endSec', 'endNsec', 'aliveAtT0', 'busySyns',
-    'decided', 'verdict', 'revised', 'zoBits', 'zoStart', 'zoLast', 'zHistory', 'zLastSec', 'zLastNsec'] as const) {
-    assert.equal(b[k], a[k], k);
-  }
+  for (const k of [...CORE, ...REPORT_PART, 'zLastSec', 'zLastNsec'] as const) assert.equal(b[k], a[k], k);
   assert.equal(b.reported, true);
   assert.deepEqual(b.synFrames, [10, 20, 30, 40, 50, 60]);
   assert.equal(b.endpoint, ep6);
+  assert.equal(store.size(PARKED), 0);
+
+  // Quiet: its final report is written, so what only a report reads is gone; what a later packet
+  // is matched and decided with is all there, and a retransmission can still append its frame.
+  store.put(QUIET, a, 9);
+  const q = store.take(blankAttempt(), store.find(6, [0x20010db8, 1, 2, 3], 50123, srv6, 443, 7));
+  for (const k of CORE) assert.equal(q[k], a[k], k);
+  for (const k of REPORT_PART) assert.equal(q[k], 0, k);
+  assert.equal(q.synFrames.length, 0);
+  assert.equal(q.synFrames.push(70), 1, "a fresh array, not the shared frozen empty one");
+  assert.equal(q.reported, true);
   assert.equal(store.size(QUIET), 0);
+});
+
+test('report parts are reused: a store that parks and quiets in turn holds one per parked entry', () => {
+  const store = new CompactAttempts(100_000);
+  // Parked entries come and go behind quiet ones that stay: freed report parts are taken again, so
+  // each parked entry taken out still has its own frames (a shared or stale part would mix them).
+  for (let i = 0; i < 40_000; i++) {
+    store.put(QUIET, attempt(2 * i + 1), i);
+    store.put(PARKED, attempt(2 * i), i);
+    if (i >= 10) {
+      const a = store.take(blankAttempt(), store.oldest(PARKED));
+      assert.deepEqual(a.synFrames, [a.seq + 1, a.seq + 1000001]);
+    }
+  }
+  assert.equal(store.size(PARKED), 10);
+  assert.equal(store.size(QUIET), 40_000);
 });

@@ -3,8 +3,8 @@
  * out its handshake timeout, then, decided and reported, waiting out their quiet time (a late SYN
  * retransmission must find its attempt, not start a new one). A row of the attempt table for each
  * (about 400 bytes and a handle) would make memory grow with the flood's rate. When the table is
- * busy, an attempt that has seen nothing but its own SYNs moves here: 192 bytes in typed arrays,
- * no object. It keeps its place in time (it is decided at the same deadline, from the same
+ * busy, an attempt that has seen nothing but its own SYNs moves here: 196 bytes in typed arrays
+ * while parked, 136 once quiet, no object. It keeps its place in time (it is decided at the same deadline, from the same
  * evidence), so a flood is still called `filtered` or `backlog-drop` rather than cut short, and a
  * packet that concerns it turns it back into a row.
  *
@@ -18,7 +18,10 @@
  * 525 k + 800 k entries of room for 961 k live) and searched twice per packet.
  *
  * The server's half of the tuple is not stored: every attempt in the engine has its endpoint
- * (HostIndex.link), whose key is that half.
+ * (HostIndex.link), whose key is that half. Nor is a quiet entry's report part (its file, start and
+ * end times, SYN frames and IP bytes: 60 bytes): its final report is written, and a later packet can
+ * change nothing but a count (Analysis.afterFinal), so only a parked entry has one, in a pool of its
+ * own. A flood's 800 k quiet entries are 109 MB instead of 154.
  */
 import { hashTuple } from '../flow/table.js';
 import { SlotIndex } from '../flow/slot-index.js';
@@ -31,16 +34,21 @@ export const PARKED = 0;
 export const QUIET = 1;
 export type Phase = typeof PARKED | typeof QUIET;
 
-// Per-slot layout. 32-bit words: the client address, hash, ISN, file, nanoseconds, generation, SYN frames.
-const U = 10 + MAX_FRAMES;
-const U_HASH = 4, U_ISN = 5, U_FILE = 6, U_START_NSEC = 7, U_END_NSEC = 8, U_GEN = 9, U_FRAMES = 10;
-// Small integers: client port, packed bits, creation number, SYN counts, client packets, busy SYNs.
-const I = 8;
-const I_CPORT = 0, I_BITS = 1, I_SEQ = 2, I_SYNS = 3, I_SYN_DATA = 4, I_DUPS = 5, I_PKTS = 6, I_BUSY = 7;
-// Doubles: times, the deadline, counts that may pass 2^31, the interface key.
-const D = 10;
-const D_START_SEC = 0, D_T0 = 1, D_LAST_SYN = 2, D_PREV_SYN = 3, D_LAST = 4, D_DEADLINE = 5, D_ALIVE = 6,
-  D_IP_BYTES = 7, D_END_SEC = 8, D_IF_KEY = 9;
+// Per-slot layout. 32-bit words: the client address, hash, ISN, generation.
+const U = 7;
+const U_HASH = 4, U_ISN = 5, U_GEN = 6;
+// Small integers: client port, packed bits, creation number, SYN counts, client packets, busy SYNs,
+// the report part's slot (-1: none).
+const I = 9;
+const I_CPORT = 0, I_BITS = 1, I_SEQ = 2, I_SYNS = 3, I_SYN_DATA = 4, I_DUPS = 5, I_PKTS = 6, I_BUSY = 7, I_REPORT = 8;
+// Doubles: engine times, the deadline, a count that may pass 2^31, the interface key.
+const D = 7;
+const D_T0 = 0, D_LAST_SYN = 1, D_PREV_SYN = 2, D_LAST = 3, D_DEADLINE = 4, D_ALIVE = 5, D_IF_KEY = 6;
+// The report part: file, nanoseconds and SYN frames (32-bit words), capture seconds and IP bytes (doubles).
+const RU = 3 + MAX_FRAMES;
+const RU_FILE = 0, RU_START_NSEC = 1, RU_END_NSEC = 2, RU_FRAMES = 3;
+const RD = 3;
+const RD_START_SEC = 0, RD_IP_BYTES = 1, RD_END_SEC = 2;
 // I_BITS: flags, then the timestamp digits (4 bits), the SYN frame count (3), the verdict + 1 (5),
 // the phase + 1 (2: 0 is a free slot).
 const BIT_REUSE = 1;
@@ -107,13 +115,57 @@ class Segment {
   readonly endpoints: Array<EndpointEntry | null> = new Array<EndpointEntry | null>(SEG).fill(null);
 }
 
-export class CompactAttempts {
-  private segs: Segment[] = [];
+/** One segment of report parts. */
+class ReportSegment {
+  readonly u = new Uint32Array(SEG * RU);
+  readonly dbl = new Float64Array(SEG * RD);
+}
+
+/** Slots in segments that never move, with a stack of free ones: the entries' pool and the report parts'. */
+class SlotPool<S> {
+  segs: S[] = [];
   private cap = 0;
   /** Free slots below `top` (a stack), and the first slot never used. */
   private free = new Int32Array(0);
   private freeCount = 0;
   private top = 0;
+
+  constructor(private readonly make: () => S) {}
+
+  alloc(): number {
+    if (this.freeCount > 0) return this.free[--this.freeCount];
+    if (this.top === this.cap) this.grow();
+    return this.top++;
+  }
+
+  release(s: number): void {
+    this.free[this.freeCount++] = s;
+  }
+
+  /** Every slot is free again: more than KEEP_SEGMENTS go back to the system, fewer are kept for reuse. */
+  empty(): void {
+    if (this.segs.length > KEEP_SEGMENTS) {
+      this.segs = [];
+      this.cap = 0;
+      this.free = new Int32Array(0);
+    }
+    this.freeCount = this.top = 0;
+  }
+
+  private grow(): void {
+    this.segs.push(this.make());
+    this.cap += SEG;
+    if (this.free.length < this.cap) {
+      const free = new Int32Array(Math.max(this.cap, 2 * this.free.length));
+      free.set(this.free.subarray(0, this.freeCount));
+      this.free = free;
+    }
+  }
+}
+
+export class CompactAttempts {
+  private readonly pool = new SlotPool(() => new Segment());
+  private readonly reportParts = new SlotPool(() => new ReportSegment());
   private readonly index = new SlotIndex(0);
   private readonly rings = [new SlotRing(), new SlotRing()];
   /** Set by findEither: the packet's source is the attempt's server. */
@@ -138,18 +190,32 @@ export class CompactAttempts {
     return deadline >= ring.tailDeadline || ring.size === 0;
   }
 
-  /** Stores the attempt (unanswered, with its endpoint) in `phase`, due at `deadline`. */
+  /**
+   * Stores the attempt (unanswered, with its endpoint) in `phase`, due at `deadline`. A quiet one's
+   * report part is not kept (see the top of this file): taken out, it has no file, times or frames.
+   */
   put(phase: Phase, a: Attempt, deadline: number): void {
-    const s = this.alloc();
-    const g = this.segs[s >>> SEG_BITS];
+    const s = this.pool.alloc();
+    const g = this.pool.segs[s >>> SEG_BITS];
     const o = s & SEG_MASK;
     const u = g.u;
     const ub = o * U;
     u[ub] = a.c0; u[ub + 1] = a.c1; u[ub + 2] = a.c2; u[ub + 3] = a.c3;
-    u[ub + U_HASH] = a.hash; u[ub + U_ISN] = a.isn; u[ub + U_FILE] = a.file;
-    u[ub + U_START_NSEC] = a.startNsec; u[ub + U_END_NSEC] = a.endNsec;
-    const count = Math.min(a.synFrames.length, MAX_FRAMES);
-    for (let i = 0; i < count; i++) u[ub + U_FRAMES + i] = a.synFrames[i];
+    u[ub + U_HASH] = a.hash; u[ub + U_ISN] = a.isn;
+    const count = phase === PARKED ? Math.min(a.synFrames.length, MAX_FRAMES) : 0;
+    let r = -1;
+    if (phase === PARKED) {
+      r = this.reportParts.alloc();
+      const rg = this.reportParts.segs[r >>> SEG_BITS];
+      const ro = r & SEG_MASK;
+      const ru = rg.u;
+      const rub = ro * RU;
+      ru[rub + RU_FILE] = a.file; ru[rub + RU_START_NSEC] = a.startNsec; ru[rub + RU_END_NSEC] = a.endNsec;
+      for (let i = 0; i < count; i++) ru[rub + RU_FRAMES + i] = a.synFrames[i];
+      const rd = rg.dbl;
+      const rdb = ro * RD;
+      rd[rdb + RD_START_SEC] = a.startSec; rd[rdb + RD_IP_BYTES] = a.origIpBytes; rd[rdb + RD_END_SEC] = a.endSec;
+    }
     const n = g.ints;
     const ib = o * I;
     n[ib + I_CPORT] = a.cport;
@@ -158,12 +224,11 @@ export class CompactAttempts {
       | (a.tsDigits << SHIFT_DIGITS) | (count << SHIFT_COUNT)
       | ((a.decided ? verdictIndex(a.verdict) + 1 : 0) << SHIFT_VERDICT) | ((phase + 1) << SHIFT_PHASE);
     n[ib + I_SEQ] = a.seq; n[ib + I_SYNS] = a.synCount; n[ib + I_SYN_DATA] = a.synDataLen;
-    n[ib + I_DUPS] = a.dupFrames; n[ib + I_PKTS] = a.origPkts; n[ib + I_BUSY] = a.busySyns;
+    n[ib + I_DUPS] = a.dupFrames; n[ib + I_PKTS] = a.origPkts; n[ib + I_BUSY] = a.busySyns; n[ib + I_REPORT] = r;
     const d = g.dbl;
     const db = o * D;
-    d[db + D_START_SEC] = a.startSec; d[db + D_T0] = a.t0; d[db + D_LAST_SYN] = a.lastSynT; d[db + D_PREV_SYN] = a.prevSynT;
-    d[db + D_LAST] = a.lastT; d[db + D_DEADLINE] = deadline; d[db + D_ALIVE] = a.aliveAtT0;
-    d[db + D_IP_BYTES] = a.origIpBytes; d[db + D_END_SEC] = a.endSec; d[db + D_IF_KEY] = a.ifKey;
+    d[db + D_T0] = a.t0; d[db + D_LAST_SYN] = a.lastSynT; d[db + D_PREV_SYN] = a.prevSynT;
+    d[db + D_LAST] = a.lastT; d[db + D_DEADLINE] = deadline; d[db + D_ALIVE] = a.aliveAtT0; d[db + D_IF_KEY] = a.ifKey;
     g.hosts[o] = a.host;
     g.endpoints[o] = a.endpoint;
     this.index.insert(s, a.hash);
@@ -200,7 +265,7 @@ export class CompactAttempts {
   }
 
   private matches(s: number, version: number, cli: ArrayLike<number>, cport: number, srv: ArrayLike<number>, sport: number, vlan: number): boolean {
-    const g = this.segs[s >>> SEG_BITS];
+    const g = this.pool.segs[s >>> SEG_BITS];
     const o = s & SEG_MASK;
     const u = g.u;
     const b = o * U;
@@ -212,7 +277,7 @@ export class CompactAttempts {
 
   /** The phase of the entry in this slot. */
   phaseOf(s: number): Phase {
-    return ((this.segs[s >>> SEG_BITS].ints[(s & SEG_MASK) * I + I_BITS] >>> SHIFT_PHASE) - 1) as Phase;
+    return ((this.pool.segs[s >>> SEG_BITS].ints[(s & SEG_MASK) * I + I_BITS] >>> SHIFT_PHASE) - 1) as Phase;
   }
 
   /** The slot of this phase put there longest ago, or -1 (stale ring positions are dropped on the way). */
@@ -229,20 +294,20 @@ export class CompactAttempts {
   }
 
   seqOf(s: number): number {
-    return this.segs[s >>> SEG_BITS].ints[(s & SEG_MASK) * I + I_SEQ];
+    return this.pool.segs[s >>> SEG_BITS].ints[(s & SEG_MASK) * I + I_SEQ];
   }
 
   deadline(s: number): number {
-    return this.segs[s >>> SEG_BITS].dbl[(s & SEG_MASK) * D + D_DEADLINE];
+    return this.pool.segs[s >>> SEG_BITS].dbl[(s & SEG_MASK) * D + D_DEADLINE];
   }
 
   private genOf(s: number): number {
-    return this.segs[s >>> SEG_BITS].u[(s & SEG_MASK) * U + U_GEN];
+    return this.pool.segs[s >>> SEG_BITS].u[(s & SEG_MASK) * U + U_GEN];
   }
 
   /** Takes the attempt out into `a` (a blank row), in no table; its slot is free. */
   take(a: Attempt, s: number): Attempt {
-    const g = this.segs[s >>> SEG_BITS];
+    const g = this.pool.segs[s >>> SEG_BITS];
     const o = s & SEG_MASK;
     const e = g.endpoints[o]!;
     const u = g.u;
@@ -253,7 +318,7 @@ export class CompactAttempts {
     a.sport = e.sport;
     a.vlan = e.vlan;
     a.hash = u[ub + U_HASH];
-    a.isn = u[ub + U_ISN]; a.file = u[ub + U_FILE]; a.startNsec = u[ub + U_START_NSEC]; a.endNsec = u[ub + U_END_NSEC];
+    a.isn = u[ub + U_ISN];
     const n = g.ints;
     const ib = o * I;
     a.cport = n[ib + I_CPORT];
@@ -267,10 +332,33 @@ export class CompactAttempts {
     a.dupFrames = n[ib + I_DUPS]; a.origPkts = n[ib + I_PKTS]; a.busySyns = n[ib + I_BUSY];
     const d = g.dbl;
     const db = o * D;
-    a.startSec = d[db + D_START_SEC]; a.t0 = d[db + D_T0]; a.lastSynT = d[db + D_LAST_SYN]; a.prevSynT = d[db + D_PREV_SYN];
-    a.lastT = d[db + D_LAST]; a.aliveAtT0 = d[db + D_ALIVE]; a.origIpBytes = d[db + D_IP_BYTES];
-    a.endSec = d[db + D_END_SEC]; a.ifKey = d[db + D_IF_KEY];
+    a.t0 = d[db + D_T0]; a.lastSynT = d[db + D_LAST_SYN]; a.prevSynT = d[db + D_PREV_SYN];
+    a.lastT = d[db + D_LAST]; a.aliveAtT0 = d[db + D_ALIVE]; a.ifKey = d[db + D_IF_KEY];
     a.synBeforeAckT = a.lastSynT;
+    const r = n[ib + I_REPORT];
+    const count = (bits >>> SHIFT_COUNT) & 7;
+    if (r >= 0) {
+      const rg = this.reportParts.segs[r >>> SEG_BITS];
+      const ro = r & SEG_MASK;
+      const ru = rg.u;
+      const rub = ro * RU;
+      a.file = ru[rub + RU_FILE]; a.startNsec = ru[rub + RU_START_NSEC]; a.endNsec = ru[rub + RU_END_NSEC];
+      const rd = rg.dbl;
+      const rdb = ro * RD;
+      a.startSec = rd[rdb + RD_START_SEC]; a.origIpBytes = rd[rdb + RD_IP_BYTES]; a.endSec = rd[rdb + RD_END_SEC];
+      // At its exact size: an array grown by push from [] keeps room for 16 (152 bytes), and under a
+      // flood every attempt passes through here.
+      if (count === 1) {
+        a.synFrames = [ru[rub + RU_FRAMES]];
+      } else {
+        const synFrames: number[] = [];
+        for (let i = 0; i < count; i++) synFrames.push(ru[rub + RU_FRAMES + i]);
+        a.synFrames = synFrames.slice();
+      }
+    } else {
+      // (A retransmission appends to it.)
+      a.synFrames = [];
+    }
     synOnlyConn(a);
     const verdict = (bits >>> SHIFT_VERDICT) & 31;
     if (verdict > 0) {
@@ -279,16 +367,6 @@ export class CompactAttempts {
       a.decided = true;
       a.reported = true;
       a.verdict = VERDICTS[verdict - 1];
-    }
-    // At its exact size: an array grown by push from [] keeps room for 16 (152 bytes), and under a
-    // flood every attempt passes through here.
-    const count = (bits >>> SHIFT_COUNT) & 7;
-    if (count === 1) {
-      a.synFrames = [u[ub + U_FRAMES]];
-    } else {
-      const synFrames: number[] = [];
-      for (let i = 0; i < count; i++) synFrames.push(u[ub + U_FRAMES + i]);
-      a.synFrames = synFrames.slice();
     }
     a.host = g.hosts[o];
     a.endpoint = e;
@@ -313,14 +391,8 @@ export class CompactAttempts {
     return out;
   }
 
-  private alloc(): number {
-    if (this.freeCount > 0) return this.free[--this.freeCount];
-    if (this.top === this.cap) this.grow();
-    return this.top++;
-  }
-
   private remove(s: number): void {
-    const g = this.segs[s >>> SEG_BITS];
+    const g = this.pool.segs[s >>> SEG_BITS];
     const o = s & SEG_MASK;
     this.rings[this.phaseOf(s)].size--;
     this.index.remove(s, g.u[o * U + U_HASH]);
@@ -329,31 +401,19 @@ export class CompactAttempts {
     g.ints[o * I + I_BITS] = 0;
     g.hosts[o] = null;
     g.endpoints[o] = null;
-    this.free[this.freeCount++] = s;
+    const r = g.ints[o * I + I_REPORT];
+    if (r >= 0) this.reportParts.release(r);
+    this.pool.release(s);
     if (this.index.size === 0) {
       // A flood's store empties after its burst: its memory goes with it (a small one is kept for reuse).
-      if (this.segs.length > KEEP_SEGMENTS) this.release();
-      else { this.freeCount = 0; this.top = 0; }
-      for (const ring of this.rings) ring.head = ring.used = 0;
-    }
-  }
-
-  private release(): void {
-    this.segs = [];
-    this.cap = this.top = this.freeCount = 0;
-    this.free = new Int32Array(0);
-    for (const ring of this.rings) ring.clear();
-    this.index.reset(0);
-  }
-
-  /** One more segment (the limits are checked before a put: the store holds at most both phases' limits). */
-  private grow(): void {
-    this.segs.push(new Segment());
-    this.cap += SEG;
-    if (this.free.length < this.cap) {
-      const free = new Int32Array(Math.max(this.cap, 2 * this.free.length));
-      free.set(this.free.subarray(0, this.freeCount));
-      this.free = free;
+      const big = this.pool.segs.length > KEEP_SEGMENTS;
+      this.pool.empty();
+      this.reportParts.empty();
+      for (const ring of this.rings) {
+        if (big) ring.clear();
+        else ring.head = ring.used = 0;
+      }
+      if (big) this.index.reset(0);
     }
   }
 }
