@@ -28,7 +28,7 @@ function attempt(i: number): Attempt {
 }
 
 test('growing while entries come and go keeps each one, in deadline order, findable', () => {
-  const store = new CompactAttempts(1_000_000);
+  const store = new CompactAttempts(1_000_000, 1_000_000);
   let next = 0;
   let oldest = 0;
   // Fill 4096 slots, take 3000 from the head (their slots are reused), then put past the first
@@ -60,7 +60,7 @@ test('growing while entries come and go keeps each one, in deadline order, finda
 });
 
 test('the two phases share slots and the index but keep their own deadline order', () => {
-  const store = new CompactAttempts(1000);
+  const store = new CompactAttempts(1000, 1000);
   for (let i = 0; i < 100; i++) store.put(i % 2 ? QUIET : PARKED, attempt(i), i);
   assert.equal(store.size(PARKED), 50);
   assert.equal(store.size(QUIET), 50);
@@ -109,7 +109,7 @@ test('an entry taken out is the row it was made from (v6 key, packed bits, decid
   const srv6 = [0x20010db8, 0, 0, 0x10];
   ep6.setKey(6, [0, 0, 0, 0], 0, srv6, 443, 7);
   const a = v6Attempt(ep6, srv6);
-  const store = new CompactAttempts(10);
+  const store = new CompactAttempts(10, 10);
   store.put(PARKED, a, 9);
   const s = store.find(6, [0x20010db8, 1, 2, 3], 50123, srv6, 443, 7);
   assert.ok(s >= 0);
@@ -134,7 +134,7 @@ test('an entry taken out is the row it was made from (v6 key, packed bits, decid
 });
 
 test('report parts are reused: a store that parks and quiets in turn holds one per parked entry', () => {
-  const store = new CompactAttempts(100_000);
+  const store = new CompactAttempts(100_000, 100_000);
   // Parked entries come and go behind quiet ones that stay: freed report parts are taken again, so
   // each parked entry taken out still has its own frames (a shared or stale part would mix them).
   for (let i = 0; i < 40_000; i++) {

@@ -281,3 +281,26 @@ test('SYNs arriving faster than they can age 0.2 s are parked young once the tab
   assert.equal(held!.attempts + held!.parked, 3000, JSON.stringify(held));
   assert.deepEqual(verdicts(report), { incomplete: 3000 });
 });
+
+test('when the quiet phase is full, its oldest entry makes room: reported attempts do not pile up as full rows, and no report changes', () => {
+  const steps: Step[] = [];
+  // 1,000 single SYNs at 10 a second: each decided 3 s later and reported half a second after
+  // that (hold 0.5), then quiet for 30 s: 300 at once, more than the quiet phase's 9x
+  // maxAttempts = 180. The table itself has room for the rest (20).
+  for (let i = 0; i < 1000; i++) steps.push(syn(i / 10, i));
+  // A connection every 2 s keeps the clock moving (and shows the listener alive).
+  for (let k = 0; k < 55; k++) steps.push(...connection(1 + 2 * k, 10_000 + k, 0.5));
+  let held: ReturnType<Analysis['engine']['held']> | undefined;
+  const { report, an } = run(steps.slice(), { maxAttempts: 20, parkAbove: 4, hold: 0.5 }, (x) => { held = x.engine.held(); });
+  // The quiet phase is at its limit and its oldest entries went (nearest the end of their quiet
+  // time anyway); the table holds only attempts waiting for their verdict or report. Before,
+  // reported attempts the quiet phase could not take stayed full rows (about 650 bytes each,
+  // against 136) until the table was full (19 of 20 here), and those were forgotten instead.
+  assert.equal(held!.quiet, 180, JSON.stringify(held));
+  assert.ok(held!.attempts <= 10, JSON.stringify(held));
+  assert.ok(an.engine.stats.forgotten > 0, JSON.stringify(an.engine.stats));
+  assert.ok(report.summary.warnings.some((w) => w.includes(`${an.engine.stats.forgotten} decided attempt(s) were forgotten`)), report.summary.warnings.join('\n'));
+  assert.equal(report.summary.attempts, 1055);
+  assert.equal(report.summary.midstream, 0);
+  sameAttempts(report, run(steps.slice(), { hold: 0.5 }).report, true, '', false);
+});

@@ -171,8 +171,8 @@ export class CompactAttempts {
   /** Set by findEither: the packet's source is the attempt's server. */
   reversed = false;
 
-  /** `limit`: entries held at most in each phase. */
-  constructor(readonly limit: number) {}
+  /** Entries held at most in each phase (the store does not check: its user does, before a put). */
+  constructor(readonly parkedLimit: number, readonly quietLimit: number) {}
 
   /** Entries in this phase. */
   size(phase: Phase): number {

@@ -69,7 +69,9 @@ export class AttemptStore {
     /** Full attempts beyond which unanswered ones are parked. */
     private readonly parkAbove: number,
   ) {
-    this.compact = new CompactAttempts(8 * maxAttempts);
+    // Quiet entries (136 bytes) also take the room reported attempts once waited in as full rows
+    // (about 650 bytes) when the quiet phase was full: maxAttempts more.
+    this.compact = new CompactAttempts(8 * maxAttempts, 9 * maxAttempts);
   }
 
   /** Full attempts now. */
@@ -218,9 +220,15 @@ export class AttemptStore {
    * if the table is busy and the quiet store can take it in its deadline order.
    */
   private parkQuiet(a: Attempt): void {
-    if (this.attempts.size <= this.parkAbove || !a.decided || a.needsReview || !onlySyns(a) || this.compact.size(QUIET) >= this.compact.limit) return;
+    if (this.attempts.size <= this.parkAbove || !a.decided || a.needsReview || !onlySyns(a)) return;
     const until = a.lastT + this.linger(a);
     if (!this.compact.accepts(QUIET, until)) return;
+    if (this.compact.size(QUIET) >= this.compact.quietLimit) {
+      const q = this.compact.oldest(QUIET);
+      if (q < 0) return;
+      this.compact.discard(q);
+      this.counts.forgotten++;
+    }
     this.attempts.remove(a);
     this.heap.remove(a);
     this.compact.put(QUIET, a, until);
@@ -289,7 +297,7 @@ export class AttemptStore {
       if (a.index < 0 || !isSynOnly(a)) { this.young.pop(); continue; } // answered, decided or gone
       // Most answers come within 0.2 s (then there is nothing to restore), unless attempts pile up faster.
       if (this.attempts.size <= this.parkAbove || (this.now - a.t0 < 0.2 && this.attempts.size <= 2 * this.parkAbove)) return;
-      if (!this.compact.accepts(PARKED, a.wakeAt) || this.compact.size(PARKED) >= this.compact.limit) return;
+      if (!this.compact.accepts(PARKED, a.wakeAt) || this.compact.size(PARKED) >= this.compact.parkedLimit) return;
       this.young.pop();
       this.park(a);
     }
@@ -298,7 +306,7 @@ export class AttemptStore {
   private park(a: Attempt): void {
     this.attempts.remove(a);
     this.heap.remove(a);
-    if (this.compact.size(PARKED) >= this.compact.limit) this.evictParked();
+    if (this.compact.size(PARKED) >= this.compact.parkedLimit) this.evictParked();
     this.compact.put(PARKED, a, a.wakeAt);
     this.counts.parked++;
     this.rows.free(a);
@@ -345,7 +353,7 @@ export class AttemptStore {
 
   /** Most attempts held in compact form at once. */
   get maxParked(): number {
-    return this.compact.limit;
+    return this.compact.parkedLimit;
   }
 
   /** Attempts held now: full, parked (compact, unanswered), quiet (compact, decided) and settled (compact, established). */
