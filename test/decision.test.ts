@@ -11,6 +11,7 @@ import { EndpointEntry, Queued, setQueued } from '../src/handshake/evidence.js';
 import type { Decision } from '../src/verdict/classify.js';
 import type { Flag, Verdict } from '../src/model/verdict.js';
 import type { RuleId } from '../src/verdict/rules.js';
+import { decisionFlags, NO_FLAGS } from '../src/verdict/flags.js';
 
 function decision(verdict: Verdict, rule: RuleId, flags: Flag[] = []): Decision {
   return { verdict, rule, flags, why: 7, w0: 1, w1: 2, w2: 3, w3: 4, frames: [5, 9] };
@@ -83,4 +84,16 @@ test('a client that gave up on a SYN-ACK leaves its endpoint\'s queue count; an 
   applyDecision(done, decision('established', 'established'), 6);
   assert.equal(done.queued, Queued.SYN_RCVD);
   assert.equal(ep.synRcvd, 1);
+});
+
+test('a revision of an attempt decided without flags gets a list of its own: the shared empty one stays empty', () => {
+  const a = blankAttempt();
+  applyDecision(a, decision('filtered', 'filtered', NO_FLAGS), 1);
+  assert.equal(a.flags, NO_FLAGS);
+  // decisionFlags hands out the same frozen list to every decision without a flag.
+  assert.equal(decisionFlags(blankAttempt()), NO_FLAGS);
+  assert.equal(applyDecision(a, decision('established', 'established', decisionFlags(blankAttempt())), 2), 'filtered');
+  assert.deepEqual(a.flags, ['late-answer']);
+  assert.equal(NO_FLAGS.length, 0);
+  assert.ok(Object.isFrozen(NO_FLAGS));
 });

@@ -11,6 +11,7 @@ import { endpointToString, ipv4ToString, ipv6ToString } from '../util/ip.js';
 import type { Flag, Verdict } from '../model/verdict.js';
 import type { EndpointEntry, HostEntry } from './evidence.js';
 import { reasonOf } from '../verdict/reasons.js';
+import { NO_FLAGS } from '../verdict/flags.js';
 
 /** Frames kept per kind of evidence; later ones are counted, not listed. */
 export const MAX_FRAMES = 6;
@@ -45,7 +46,6 @@ function nextHistory(h: string, c: number): string {
 }
 
 /** Until the first decision (which brings arrays of its own): shared, and frozen so nothing adds to them. */
-const NO_FLAGS: Flag[] = Object.freeze([]) as unknown as Flag[];
 const NO_FRAMES: number[] = Object.freeze([]) as unknown as number[];
 /** An answer column (see row-table.ts): stored only once the attempt has an answer of some kind. */
 const ANSWER = true;

@@ -15,7 +15,8 @@ import { Queued, setQueued, type EndpointEntry } from './evidence.js';
  */
 export function applyDecision(a: Attempt, d: Decision, now: number): Verdict | null | undefined {
   const previous = a.decided ? a.verdict : null;
-  if (previous !== null && previous !== d.verdict && !d.flags.includes('late-answer')) d.flags.push('late-answer');
+  // (A new list: d.flags may be the shared empty one.)
+  if (previous !== null && previous !== d.verdict && !d.flags.includes('late-answer')) d.flags = [...d.flags, 'late-answer'];
   a.decided = true;
   a.verdict = d.verdict;
   a.flags = d.flags;

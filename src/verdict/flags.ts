@@ -5,6 +5,12 @@
 import type { Flag } from '../model/verdict.js';
 import type { AttemptFacts } from './facts.js';
 
+/**
+ * Most decisions carry no flag: one shared, frozen empty list rather than an array per attempt
+ * (under a flood each would live until its row goes, and be collected from the old generation).
+ */
+export const NO_FLAGS: Flag[] = Object.freeze([]) as unknown as Flag[];
+
 /** Room to build a flag or frame list before copying it at its exact size (the copy is what an attempt keeps). */
 const scratchFlags: Flag[] = [];
 const scratchFrames: number[] = [];
@@ -21,7 +27,7 @@ export function decisionFlags(f: AttemptFacts, extra?: readonly Flag[]): Flag[] 
   if (f.dupFrames) flags.push('duplicate-frames');
   if (f.oneSided) flags.push('one-sided');
   if (extra) for (const x of extra) if (!flags.includes(x)) flags.push(x);
-  return flags.length === 0 ? [] : flags.slice();
+  return flags.length === 0 ? NO_FLAGS : flags.slice();
 }
 
 /** The frames given, without zeros and repeats, in ascending order (a new array: `frames` may be the attempt's own). */
