@@ -4,9 +4,9 @@
  * retransmission must find its attempt, not start a new one). A row of the attempt table for each
  * (about 400 bytes and a handle) would make memory grow with the flood's rate. When the table is
  * busy, an attempt that has seen nothing but its own SYNs moves here: 196 bytes in typed arrays
- * while parked, 136 once quiet, no object. It keeps its place in time (it is decided at the same deadline, from the same
- * evidence), so a flood is still called `filtered` or `backlog-drop` rather than cut short, and a
- * packet that concerns it turns it back into a row.
+ * while parked, 136 once quiet, no object. It keeps its place in time (it is decided at the same
+ * deadline, from the same evidence), so a flood is still called `filtered` or `backlog-drop` rather
+ * than cut short, and a packet that concerns it turns it back into a row.
  *
  * One store, two phases: PARKED (undecided: its deadline is its decision) and QUIET (decided and
  * reported: its deadline is when it is forgotten). Entries live in slots that never move (the store

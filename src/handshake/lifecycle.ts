@@ -217,7 +217,8 @@ export class AttemptStore {
 
   /**
    * An unanswered attempt, decided and reported, waits for late retransmissions in compact form
-   * if the table is busy and the quiet store can take it in its deadline order.
+   * if the table is busy and the quiet store can take it in its deadline order. When the quiet
+   * phase is full, its oldest entry (nearest the end of its quiet time) is forgotten to make room.
    */
   private parkQuiet(a: Attempt): void {
     if (this.attempts.size <= this.parkAbove || !a.decided || a.needsReview || !onlySyns(a)) return;

@@ -15,6 +15,7 @@ import { icmpMeaning } from '../model/icmp-names.js';
 import type { Flag, Verdict } from '../model/verdict.js';
 import type { ClassifyContext } from './context.js';
 import type { AttemptFacts } from './facts.js';
+import { NO_FLAGS } from './flags.js';
 
 /** A guard's answer: this rule decides, it does not apply, or nothing can be decided yet. */
 export const YES = 1;
@@ -59,7 +60,6 @@ const BACKLOG_ONE_SIDED: readonly Flag[] = ['backlog-drop', 'one-sided'];
 const BACKLOG_UNACKED: readonly Flag[] = ['backlog-drop', 'data-unacked'];
 const RATE_LIMITED: readonly Flag[] = ['icmp-rate-limited'];
 const SYN_COOKIE: readonly Flag[] = ['syn-cookie'];
-const NO_FLAGS: readonly Flag[] = [];
 
 // Facts the guards share, named once.
 
