@@ -84,10 +84,10 @@ test('the two phases share slots and the index but keep their own deadline order
 });
 
 /** Fields only a report reads: a quiet entry (reported already) does not keep them. */
-const REPORT_PART = ['file', 'startSec', 'startNsec', 'endSec', 'endNsec', 'origIpBytes'] as const;
+const REPORT_PART = ['file', 'startSec', 'startNsec', 'endSec', 'endNsec', 'origPkts', 'origIpBytes'] as const;
 const CORE = ['version', 'c0', 'c1', 'c2', 'c3', 's0', 's1', 's2', 's3', 'cport', 'sport', 'vlan', 'hash', 'seq', 'isn',
   'tsDigits', 'ifKey', 't0', 'lastSynT', 'prevSynT', 'synBeforeAckT', 'lastT', 'synCount', 'portReuse',
-  'synDataLen', 'truncated', 'dupFrames', 'history', 'origPkts', 'aliveAtT0', 'busySyns',
+  'synDataLen', 'truncated', 'dupFrames', 'history', 'aliveAtT0', 'busySyns',
   'decided', 'verdict', 'revised', 'zoBits', 'zoStart', 'zoLast', 'zHistory'] as const;
 
 function v6Attempt(ep6: EndpointEntry, srv6: number[]): Attempt {

@@ -4,7 +4,7 @@
  * retransmission must find its attempt, not start a new one). A row of the attempt table for each
  * (about 400 bytes and a handle) would make memory grow with the flood's rate. When the table is
  * busy, an attempt that has seen nothing but its own SYNs moves here: 196 bytes in typed arrays
- * while parked, 136 once quiet, no object. It keeps its place in time (it is decided at the same
+ * while parked, 132 once quiet, no object. It keeps its place in time (it is decided at the same
  * deadline, from the same evidence), so a flood is still called `filtered` or `backlog-drop` rather
  * than cut short, and a packet that concerns it turns it back into a row.
  *
@@ -19,9 +19,9 @@
  *
  * The server's half of the tuple is not stored: every attempt in the engine has its endpoint
  * (HostIndex.link), whose key is that half. Nor is a quiet entry's report part (its file, start and
- * end times, SYN frames and IP bytes: 60 bytes): its final report is written, and a later packet can
+ * end times, client packets, SYN frames and IP bytes: 64 bytes): its final report is written, and a later packet can
  * change nothing but a count (Analysis.afterFinal), so only a parked entry has one, in a pool of its
- * own. A flood's 800 k quiet entries take 104 MiB instead of 146.
+ * own. A flood's 900 k quiet entries take 113 MiB instead of 165.
  */
 import { hashTuple } from '../flow/table.js';
 import { SlotIndex } from '../flow/slot-index.js';
@@ -37,16 +37,17 @@ export type Phase = typeof PARKED | typeof QUIET;
 // Per-slot layout. 32-bit words: the client address, hash, ISN, generation.
 const U = 7;
 const U_HASH = 4, U_ISN = 5, U_GEN = 6;
-// Small integers: client port, packed bits, creation number, SYN counts, client packets, busy SYNs,
-// the report part's slot (-1: none).
-const I = 9;
-const I_CPORT = 0, I_BITS = 1, I_SEQ = 2, I_SYNS = 3, I_SYN_DATA = 4, I_DUPS = 5, I_PKTS = 6, I_BUSY = 7, I_REPORT = 8;
+// Small integers: client port, packed bits, creation number, SYN counts, busy SYNs, the report
+// part's slot (-1: none).
+const I = 8;
+const I_CPORT = 0, I_BITS = 1, I_SEQ = 2, I_SYNS = 3, I_SYN_DATA = 4, I_DUPS = 5, I_BUSY = 6, I_REPORT = 7;
 // Doubles: engine times, the deadline, a count that may pass 2^31, the interface key.
 const D = 7;
 const D_T0 = 0, D_LAST_SYN = 1, D_PREV_SYN = 2, D_LAST = 3, D_DEADLINE = 4, D_ALIVE = 5, D_IF_KEY = 6;
-// The report part: file, nanoseconds and SYN frames (32-bit words), capture seconds and IP bytes (doubles).
-const RU = 3 + MAX_FRAMES;
-const RU_FILE = 0, RU_START_NSEC = 1, RU_END_NSEC = 2, RU_FRAMES = 3;
+// The report part: file, nanoseconds, client packets and SYN frames (32-bit words), capture seconds
+// and IP bytes (doubles).
+const RU = 4 + MAX_FRAMES;
+const RU_FILE = 0, RU_START_NSEC = 1, RU_END_NSEC = 2, RU_PKTS = 3, RU_FRAMES = 4;
 const RD = 3;
 const RD_START_SEC = 0, RD_IP_BYTES = 1, RD_END_SEC = 2;
 // I_BITS: flags, then the timestamp digits (4 bits), the SYN frame count (3), the verdict + 1 (5),
@@ -210,7 +211,7 @@ export class CompactAttempts {
       const ro = r & SEG_MASK;
       const ru = rg.u;
       const rub = ro * RU;
-      ru[rub + RU_FILE] = a.file; ru[rub + RU_START_NSEC] = a.startNsec; ru[rub + RU_END_NSEC] = a.endNsec;
+      ru[rub + RU_FILE] = a.file; ru[rub + RU_START_NSEC] = a.startNsec; ru[rub + RU_END_NSEC] = a.endNsec; ru[rub + RU_PKTS] = a.origPkts;
       for (let i = 0; i < count; i++) ru[rub + RU_FRAMES + i] = a.synFrames[i];
       const rd = rg.dbl;
       const rdb = ro * RD;
@@ -224,7 +225,7 @@ export class CompactAttempts {
       | (a.tsDigits << SHIFT_DIGITS) | (count << SHIFT_COUNT)
       | ((a.decided ? verdictIndex(a.verdict) + 1 : 0) << SHIFT_VERDICT) | ((phase + 1) << SHIFT_PHASE);
     n[ib + I_SEQ] = a.seq; n[ib + I_SYNS] = a.synCount; n[ib + I_SYN_DATA] = a.synDataLen;
-    n[ib + I_DUPS] = a.dupFrames; n[ib + I_PKTS] = a.origPkts; n[ib + I_BUSY] = a.busySyns; n[ib + I_REPORT] = r;
+    n[ib + I_DUPS] = a.dupFrames; n[ib + I_BUSY] = a.busySyns; n[ib + I_REPORT] = r;
     const d = g.dbl;
     const db = o * D;
     d[db + D_T0] = a.t0; d[db + D_LAST_SYN] = a.lastSynT; d[db + D_PREV_SYN] = a.prevSynT;
@@ -329,7 +330,7 @@ export class CompactAttempts {
     a.revised = (bits & BIT_REVISED) !== 0;
     a.tsDigits = (bits >>> SHIFT_DIGITS) & 15;
     a.seq = n[ib + I_SEQ]; a.synCount = n[ib + I_SYNS]; a.synDataLen = n[ib + I_SYN_DATA];
-    a.dupFrames = n[ib + I_DUPS]; a.origPkts = n[ib + I_PKTS]; a.busySyns = n[ib + I_BUSY];
+    a.dupFrames = n[ib + I_DUPS]; a.busySyns = n[ib + I_BUSY];
     const d = g.dbl;
     const db = o * D;
     a.t0 = d[db + D_T0]; a.lastSynT = d[db + D_LAST_SYN]; a.prevSynT = d[db + D_PREV_SYN];
@@ -342,7 +343,7 @@ export class CompactAttempts {
       const ro = r & SEG_MASK;
       const ru = rg.u;
       const rub = ro * RU;
-      a.file = ru[rub + RU_FILE]; a.startNsec = ru[rub + RU_START_NSEC]; a.endNsec = ru[rub + RU_END_NSEC];
+      a.file = ru[rub + RU_FILE]; a.startNsec = ru[rub + RU_START_NSEC]; a.endNsec = ru[rub + RU_END_NSEC]; a.origPkts = ru[rub + RU_PKTS];
       const rd = rg.dbl;
       const rdb = ro * RD;
       a.startSec = rd[rdb + RD_START_SEC]; a.origIpBytes = rd[rdb + RD_IP_BYTES]; a.endSec = rd[rdb + RD_END_SEC];
