@@ -18,10 +18,10 @@
  * 525 k + 800 k entries of room for 961 k live) and searched twice per packet.
  *
  * The server's half of the tuple is not stored: every attempt in the engine has its endpoint
- * (HostIndex.link), whose key is that half. Nor is a quiet entry's report part (its file, start and
- * end times, client packets, SYN frames and IP bytes: 64 bytes): its final report is written, and a later packet can
- * change nothing but a count (Analysis.afterFinal), so only a parked entry has one, in a pool of its
- * own. A flood's 900 k quiet entries take 113 MiB instead of 165.
+ * (HostIndex.link), whose key is that half. Nor is a quiet entry's report part (its file, start
+ * and end times, client packets, SYN frames and IP bytes: 64 bytes): its final report is written,
+ * and a later packet can change nothing but a count (Analysis.afterFinal), so only a parked entry
+ * has one, in a pool of its own. A flood's 900 k quiet entries take 113 MiB instead of 165.
  */
 import { hashTuple } from '../flow/table.js';
 import { SlotIndex } from '../flow/slot-index.js';
@@ -143,14 +143,17 @@ class SlotPool<S> {
     this.free[this.freeCount++] = s;
   }
 
-  /** Every slot is free again: more than KEEP_SEGMENTS go back to the system, fewer are kept for reuse. */
-  empty(): void {
-    if (this.segs.length > KEEP_SEGMENTS) {
-      this.segs = [];
-      this.cap = 0;
-      this.free = new Int32Array(0);
-    }
+  /**
+   * Every slot is free again: more than KEEP_SEGMENTS go back to the system (returns true), fewer
+   * are kept for reuse.
+   */
+  empty(): boolean {
     this.freeCount = this.top = 0;
+    if (this.segs.length <= KEEP_SEGMENTS) return false;
+    this.segs = [];
+    this.cap = 0;
+    this.free = new Int32Array(0);
+    return true;
   }
 
   private grow(): void {
@@ -204,19 +207,7 @@ export class CompactAttempts {
     u[ub] = a.c0; u[ub + 1] = a.c1; u[ub + 2] = a.c2; u[ub + 3] = a.c3;
     u[ub + U_HASH] = a.hash; u[ub + U_ISN] = a.isn;
     const count = phase === PARKED ? Math.min(a.synFrames.length, MAX_FRAMES) : 0;
-    let r = -1;
-    if (phase === PARKED) {
-      r = this.reportParts.alloc();
-      const rg = this.reportParts.segs[r >>> SEG_BITS];
-      const ro = r & SEG_MASK;
-      const ru = rg.u;
-      const rub = ro * RU;
-      ru[rub + RU_FILE] = a.file; ru[rub + RU_START_NSEC] = a.startNsec; ru[rub + RU_END_NSEC] = a.endNsec; ru[rub + RU_PKTS] = a.origPkts;
-      for (let i = 0; i < count; i++) ru[rub + RU_FRAMES + i] = a.synFrames[i];
-      const rd = rg.dbl;
-      const rdb = ro * RD;
-      rd[rdb + RD_START_SEC] = a.startSec; rd[rdb + RD_IP_BYTES] = a.origIpBytes; rd[rdb + RD_END_SEC] = a.endSec;
-    }
+    const r = phase === PARKED ? this.putReportPart(a, count) : -1;
     const n = g.ints;
     const ib = o * I;
     n[ib + I_CPORT] = a.cport;
@@ -337,29 +328,8 @@ export class CompactAttempts {
     a.lastT = d[db + D_LAST]; a.aliveAtT0 = d[db + D_ALIVE]; a.ifKey = d[db + D_IF_KEY];
     a.synBeforeAckT = a.lastSynT;
     const r = n[ib + I_REPORT];
-    const count = (bits >>> SHIFT_COUNT) & 7;
-    if (r >= 0) {
-      const rg = this.reportParts.segs[r >>> SEG_BITS];
-      const ro = r & SEG_MASK;
-      const ru = rg.u;
-      const rub = ro * RU;
-      a.file = ru[rub + RU_FILE]; a.startNsec = ru[rub + RU_START_NSEC]; a.endNsec = ru[rub + RU_END_NSEC]; a.origPkts = ru[rub + RU_PKTS];
-      const rd = rg.dbl;
-      const rdb = ro * RD;
-      a.startSec = rd[rdb + RD_START_SEC]; a.origIpBytes = rd[rdb + RD_IP_BYTES]; a.endSec = rd[rdb + RD_END_SEC];
-      // At its exact size: an array grown by push from [] keeps room for 16 (152 bytes), and under a
-      // flood every attempt passes through here.
-      if (count === 1) {
-        a.synFrames = [ru[rub + RU_FRAMES]];
-      } else {
-        const synFrames: number[] = [];
-        for (let i = 0; i < count; i++) synFrames.push(ru[rub + RU_FRAMES + i]);
-        a.synFrames = synFrames.slice();
-      }
-    } else {
-      // (A retransmission appends to it.)
-      a.synFrames = [];
-    }
+    if (r >= 0) this.takeReportPart(a, r, (bits >>> SHIFT_COUNT) & 7);
+    else a.synFrames = []; // (a retransmission appends to it)
     synOnlyConn(a);
     const verdict = (bits >>> SHIFT_VERDICT) & 31;
     if (verdict > 0) {
@@ -373,6 +343,40 @@ export class CompactAttempts {
     a.endpoint = e;
     this.remove(s);
     return a;
+  }
+
+  /** A parked entry's report part: what only its report reads. Returns its slot. */
+  private putReportPart(a: Attempt, count: number): number {
+    const r = this.reportParts.alloc();
+    const g = this.reportParts.segs[r >>> SEG_BITS];
+    const u = g.u;
+    const ub = (r & SEG_MASK) * RU;
+    u[ub + RU_FILE] = a.file; u[ub + RU_START_NSEC] = a.startNsec; u[ub + RU_END_NSEC] = a.endNsec; u[ub + RU_PKTS] = a.origPkts;
+    for (let i = 0; i < count; i++) u[ub + RU_FRAMES + i] = a.synFrames[i];
+    const d = g.dbl;
+    const db = (r & SEG_MASK) * RD;
+    d[db + RD_START_SEC] = a.startSec; d[db + RD_IP_BYTES] = a.origIpBytes; d[db + RD_END_SEC] = a.endSec;
+    return r;
+  }
+
+  /** Copies report part `r` (with its `count` SYN frames) into `a`; remove() frees it. */
+  private takeReportPart(a: Attempt, r: number, count: number): void {
+    const g = this.reportParts.segs[r >>> SEG_BITS];
+    const u = g.u;
+    const ub = (r & SEG_MASK) * RU;
+    a.file = u[ub + RU_FILE]; a.startNsec = u[ub + RU_START_NSEC]; a.endNsec = u[ub + RU_END_NSEC]; a.origPkts = u[ub + RU_PKTS];
+    const d = g.dbl;
+    const db = (r & SEG_MASK) * RD;
+    a.startSec = d[db + RD_START_SEC]; a.origIpBytes = d[db + RD_IP_BYTES]; a.endSec = d[db + RD_END_SEC];
+    // At its exact size: an array grown by push from [] keeps room for 16 (152 bytes), and under a
+    // flood every attempt passes through here.
+    if (count === 1) {
+      a.synFrames = [u[ub + RU_FRAMES]];
+    } else {
+      const frames: number[] = [];
+      for (let i = 0; i < count; i++) frames.push(u[ub + RU_FRAMES + i]);
+      a.synFrames = frames.slice();
+    }
   }
 
   /** Lets the attempt in this slot go without taking it out. */
@@ -407,14 +411,13 @@ export class CompactAttempts {
     this.pool.release(s);
     if (this.index.size === 0) {
       // A flood's store empties after its burst: its memory goes with it (a small one is kept for reuse).
-      const big = this.pool.segs.length > KEEP_SEGMENTS;
-      this.pool.empty();
+      const gaveBack = this.pool.empty();
       this.reportParts.empty();
       for (const ring of this.rings) {
-        if (big) ring.clear();
+        if (gaveBack) ring.clear();
         else ring.head = ring.used = 0;
       }
-      if (big) this.index.reset(0);
+      if (gaveBack) this.index.reset(0);
     }
   }
 }
